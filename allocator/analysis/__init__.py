@@ -1,0 +1,1 @@
+"""Reasoning by counting, before and beside any search: infeasibility proofs and lower bounds."""

@@ -1,0 +1,120 @@
+"""Counting lower bounds on each objective term, valid for every plan of the problem."""
+
+from __future__ import annotations
+
+import heapq
+from math import comb
+
+from allocator.model.layout import RoundShape
+from allocator.model.problem import Problem
+
+
+def fewest_pairs(people: int, groups: int) -> int:
+    """Pigeonhole: `people` in `groups` groups share at least this many pairs."""
+    q, extra = divmod(people, groups)
+    return extra * comb(q + 1, 2) + (groups - extra) * comb(q, 2)
+
+
+def fewest_pairs_within_sizes(shape: RoundShape) -> int:
+    """Fewest pairs seated together in a round whose groups have size bounds: fill the
+    smallest group with room first (pairs grow convexly with size, so greedy is optimal)."""
+    sizes = [g.min_size for g in shape.groups]
+    left = len(shape.present) - sum(sizes)
+    heap = [(s, k) for k, s in enumerate(sizes) if s < shape.groups[k].max_size]
+    heapq.heapify(heap)
+    while left > 0 and heap:
+        s, k = heapq.heappop(heap)
+        sizes[k] = s + 1
+        left -= 1
+        if s + 1 < shape.groups[k].max_size:
+            heapq.heappush(heap, (s + 1, k))
+    return sum(comb(s, 2) for s in sizes)
+
+
+def same_organisation_bound(problem: Problem) -> int:
+    """Per grouping and organisation, the members present in its most crowded round must share
+    pairs by pigeonhole; those pairs meet in the grouping."""
+    total = 0
+    orgs = problem.organisation
+    for k in range(problem.n_groupings):
+        for o in range(len(orgs.values)):
+            total += max(
+                fewest_pairs(
+                    int((problem.present[r] & (orgs.of == o)).sum()), len(problem.rounds[r].groups)
+                )
+                for r in problem.rounds_of_grouping(k)
+            )
+    return total
+
+
+def repeat_pairs_bound(problem: Problem) -> int:
+    """Meetings beyond the number of distinct pairs are repeats; and per person, seats beyond
+    the number of other people are repeats."""
+    per_grouping = [
+        max(fewest_pairs_within_sizes(problem.rounds[r]) for r in problem.rounds_of_grouping(k))
+        for k in range(problem.n_groupings)
+    ]
+    by_pairs = sum(per_grouping) - comb(problem.n, 2)
+    by_person = 0
+    for q in range(problem.n):
+        seats = 0
+        for k in range(problem.n_groupings):
+            rounds = [r for r in problem.rounds_of_grouping(k) if problem.present[r, q]]
+            if rounds:
+                seats += max(min(g.min_size for g in problem.rounds[r].groups) - 1 for r in rounds)
+        by_person += max(0, seats - (problem.n - 1))
+    return max(0, by_pairs, -(-by_person // 2))
+
+
+def duty_repeats_bound(problem: Problem) -> int:
+    """Every duty seat beyond the number of people who may hold one is a repeat."""
+    seats = sum(
+        len(problem.rounds[r].groups) * d.per_group for d in problem.duties for r in d.rounds
+    )
+    holders = 0
+    for q in range(problem.n):
+        holders += any(
+            d.eligible[q] and problem.present[r, q] for d in problem.duties for r in d.rounds
+        )
+    return max(0, seats - holders)
+
+
+def pairs_bound(problem: Problem, term_index: int) -> float:
+    """At best every pulling pair meets in every grouping both attend."""
+    term = problem.objective[term_index]
+    total = 0.0
+    for a, b, w in zip(
+        term.pair_i.tolist(), term.pair_j.tolist(), term.pair_w.tolist(), strict=True
+    ):
+        if w > 0:
+            both = {
+                problem.rounds[r].grouping
+                for r in range(len(problem.rounds))
+                if problem.present[r, a] and problem.present[r, b]
+            }
+            total -= w * len(both)
+    return total
+
+
+def metric_bounds(problem: Problem) -> dict[str, float]:
+    """A lower bound for every term of the objective, keyed like the plan's metrics."""
+    bounds: dict[str, float] = {}
+    for t, term in enumerate(problem.objective):
+        if term.term == "same_organisation":
+            bounds[term.key] = same_organisation_bound(problem)
+        elif term.term == "repeat_pairs":
+            bounds[term.key] = repeat_pairs_bound(problem)
+        elif term.term == "duty_repeats":
+            bounds[term.key] = duty_repeats_bound(problem)
+        elif term.term == "pairs":
+            bounds[term.key] = pairs_bound(problem, t)
+        else:
+            bounds[term.key] = 0.0
+    return bounds
+
+
+def objective_bound(problem: Problem, bounds: dict[str, float]) -> float | None:
+    """Σ weight × bound when every weight is non-negative (a lower bound needs no upper ones)."""
+    if any(term.weight < 0 for term in problem.objective):
+        return None
+    return sum(term.weight * bounds[term.key] for term in problem.objective)

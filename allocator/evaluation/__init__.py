@@ -1,0 +1,6 @@
+"""An independent second opinion on plans: hard-rule checks and an objective recount."""
+
+from allocator.evaluation.evaluate import evaluate, objective_value
+from allocator.evaluation.verify import Violation, verify
+
+__all__ = ["Violation", "evaluate", "objective_value", "verify"]

@@ -1,0 +1,624 @@
+"""Check a plan against every hard rule of FORMAT.md, as a second opinion on the solvers.
+
+Everything (group ids, size bounds, groupings, presence) is re-derived here from
+the instance models alone; nothing is taken from the solvers' compiled layout.
+The plan is read defensively: a malformed plan yields `structure` violations,
+never an exception, and the rules that need a sound seating are then skipped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from allocator.evaluation.evaluate import (
+    Seating,
+    attribute_value,
+    evaluate,
+    meeting_counts,
+    objective_value,
+)
+from allocator.model.instance import Instance
+
+Bounds = tuple[int, int | None]
+TOLERANCE = 1e-6
+NAMES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: `rule` is a stable name, `message` says where and who."""
+
+    rule: str
+    message: str
+
+
+def group_ids(instance: Instance) -> list[list[str]]:
+    """The group ids of each round; a `same_groups_as` round has those of the round it names."""
+    index = {rnd.id: k for k, rnd in enumerate(instance.rounds)}
+    ids: list[list[str]] = []
+    for rnd in instance.rounds:
+        if rnd.same_groups_as is not None:
+            ids.append(ids[index[rnd.same_groups_as]])
+        elif isinstance(rnd.groups, int):
+            ids.append([f"{rnd.id}-{n}" for n in range(1, rnd.groups + 1)])
+        else:
+            ids.append([g.id for g in rnd.groups or []])
+    return ids
+
+
+def round_bounds(instance: Instance) -> list[dict[str, Bounds] | None]:
+    """Each round's (min, max) per group id, or None when its sizes are balanced.
+
+    A group setting either bound uses its own pair; other groups use the round's.
+    A `same_groups_as` round without bounds of its own inherits the named round's
+    (balanced stays balanced, over this round's own present count).
+    """
+    index = {rnd.id: k for k, rnd in enumerate(instance.rounds)}
+    ids = group_ids(instance)
+    resolved: list[dict[str, Bounds] | None] = []
+    for k, rnd in enumerate(instance.rounds):
+        round_level = (rnd.min_size or 0, rnd.max_size)
+        has_own = rnd.min_size is not None or rnd.max_size is not None
+        if rnd.same_groups_as is not None:
+            named = resolved[index[rnd.same_groups_as]]
+            resolved.append({g: round_level for g in ids[k]} if has_own else named)
+            continue
+        specs = rnd.groups if isinstance(rnd.groups, list) else []
+        bounded = [s for s in specs if s.min_size is not None or s.max_size is not None]
+        if not has_own and not bounded:
+            resolved.append(None)
+            continue
+        bounds = {g: round_level for g in ids[k]}
+        bounds.update({s.id: (s.min_size or 0, s.max_size) for s in bounded})
+        resolved.append(bounds)
+    return resolved
+
+
+def present_sets(instance: Instance) -> list[set[int]]:
+    """The participant indices attending each round (no `rounds` = every round)."""
+    return [
+        {i for i, p in enumerate(instance.participants) if p.rounds is None or rnd.id in p.rounds}
+        for rnd in instance.rounds
+    ]
+
+
+@dataclass
+class _Plan:
+    """A plan read back into participant indices, with what the rules need at hand."""
+
+    instance: Instance
+    raw: dict[str, Any]
+    seats: Seating
+    visitor: list[dict[str, str | None]]
+    duties: list[dict[str, dict[str, list[str]]]]
+    present: list[set[int]]
+    visitors_readable: bool
+    duties_readable: bool
+    group_of: list[dict[int, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.group_of = [
+            {i: gid for gid, members in groups.items() for i in members} for groups in self.seats
+        ]
+
+    def who(self, indices: Iterable[int]) -> str:
+        """Participant ids for a message, cut short for huge lists."""
+        return _listing([self.instance.participants[i].id for i in indices])
+
+    def rounds(self) -> Iterator[tuple[int, str, dict[str, list[int]]]]:
+        """(round index, round id, groups) for every round."""
+        for k, rnd in enumerate(self.instance.rounds):
+            yield k, rnd.id, self.seats[k]
+
+
+def _listing(items: list[str]) -> str:
+    text = ", ".join(items[:NAMES_SHOWN])
+    return text if len(items) <= NAMES_SHOWN else f"{text}, … ({len(items)} in all)"
+
+
+class _PlanReader:
+    """Reads the plan's JSON without trusting any of it, noting every `structure` problem."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.person = {p.id: i for i, p in enumerate(instance.participants)}
+        self.visitor_ids = {v.id for v in instance.visitors}
+        self.duty_names = {d.name for d in instance.duties}
+        self.group_ids = group_ids(instance)
+        self.present = present_sets(instance)
+        self.problems: list[str] = []
+        self.seating_ok = True
+        self.visitors_ok = True
+        self.duties_ok = True
+
+    def seating_problem(self, message: str) -> None:
+        self.problems.append(message)
+        self.seating_ok = False
+
+    def read(self, plan: Any) -> _Plan | None:
+        """The plan in indices, or None when its seating is too broken to check rules on."""
+        if not isinstance(plan, dict):
+            self.seating_problem("the plan is not a JSON object")
+            return None
+        rounds = plan.get("rounds")
+        if not isinstance(rounds, list):
+            self.seating_problem("the plan has no `rounds` list")
+            return None
+        got = [r.get("id") if isinstance(r, dict) else None for r in rounds]
+        expected = [r.id for r in self.instance.rounds]
+        if got != expected:
+            self.seating_problem(f"the plan's rounds are {got}, expected {expected} in this order")
+            return None
+        seats, visitors, duties = [], [], []
+        for k, plan_round in enumerate(rounds):
+            groups, visitor, duty = self.read_round(k, plan_round.get("groups"))
+            seats.append(groups)
+            visitors.append(visitor)
+            duties.append(duty)
+        if not self.seating_ok:
+            return None
+        return _Plan(
+            self.instance,
+            plan,
+            seats,
+            visitors,
+            duties,
+            self.present,
+            self.visitors_ok,
+            self.duties_ok,
+        )
+
+    def read_round(
+        self, k: int, groups: Any
+    ) -> tuple[dict[str, list[int]], dict[str, str | None], dict[str, dict[str, list[str]]]]:
+        """Members, visitor and duties of each group of round k, in the instance's group order."""
+        rid = self.instance.rounds[k].id
+        seats: dict[str, list[int]] = {}
+        visitor: dict[str, str | None] = {}
+        duties: dict[str, dict[str, list[str]]] = {}
+        if not isinstance(groups, list):
+            self.seating_problem(f"round `{rid}`: `groups` is not a list")
+            return seats, visitor, duties
+        known = set(self.group_ids[k])
+        seen: dict[int, str] = {}
+        for n, group in enumerate(groups, start=1):
+            gid = group.get("id") if isinstance(group, dict) else None
+            if not isinstance(gid, str):
+                self.seating_problem(
+                    f"round `{rid}`: group #{n} is not an object with a string `id`"
+                )
+            elif gid not in known:
+                self.seating_problem(f"round `{rid}`: unknown group `{gid}`")
+            elif gid in seats:
+                self.seating_problem(f"round `{rid}`: group `{gid}` appears twice")
+            else:
+                seats[gid] = self.read_members(k, gid, group.get("members"), seen)
+                visitor[gid] = self.read_visitor(rid, gid, group.get("visitor"))
+                duties[gid] = self.read_duties(rid, gid, group.get("duties"))
+        missing = [g for g in self.group_ids[k] if g not in seats]
+        if missing:
+            self.seating_problem(f"round `{rid}`: missing groups {_listing(missing)}")
+        unseated = sorted(i for i in self.present[k] if i not in seen)
+        if unseated:
+            names = _listing([self.instance.participants[i].id for i in unseated])
+            self.seating_problem(
+                f"round `{rid}`: {len(unseated)} present participants unseated: {names}"
+            )
+        return {g: seats[g] for g in self.group_ids[k] if g in seats}, visitor, duties
+
+    def read_members(self, k: int, gid: str, members: Any, seen: dict[int, str]) -> list[int]:
+        """Known, present participants of one group; `seen` catches anyone seated twice."""
+        rid = self.instance.rounds[k].id
+        where = f"round `{rid}` group `{gid}`"
+        if not isinstance(members, list):
+            self.seating_problem(f"{where}: `members` is not a list")
+            return []
+        seated: list[int] = []
+        for member in members:
+            i = self.person.get(member) if isinstance(member, str) else None
+            if i is None:
+                self.seating_problem(f"{where}: unknown participant {member!r}")
+            elif i not in self.present[k]:
+                self.seating_problem(f"{where}: `{member}` does not attend this round")
+            elif i in seen:
+                self.seating_problem(
+                    f"round `{rid}`: `{member}` sits in `{seen[i]}` and in `{gid}`"
+                )
+            else:
+                seen[i] = gid
+                seated.append(i)
+        return seated
+
+    def read_visitor(self, rid: str, gid: str, visitor: Any) -> str | None:
+        """A missing `visitor` key reads as null."""
+        if visitor is None:
+            return None
+        if not isinstance(visitor, str) or visitor not in self.visitor_ids:
+            self.problems.append(f"round `{rid}` group `{gid}`: unknown visitor {visitor!r}")
+            self.visitors_ok = False
+            return None
+        return visitor
+
+    def read_duties(self, rid: str, gid: str, duties: Any) -> dict[str, list[str]]:
+        """A missing `duties` key reads as no duty held."""
+        if duties is None:
+            return {}
+        where = f"round `{rid}` group `{gid}`"
+        if not isinstance(duties, dict):
+            self.problems.append(f"{where}: `duties` is not an object")
+            self.duties_ok = False
+            return {}
+        read: dict[str, list[str]] = {}
+        for name, holders in duties.items():
+            if name not in self.duty_names:
+                self.problems.append(f"{where}: unknown duty {name!r}")
+                self.duties_ok = False
+            elif not isinstance(holders, list) or not all(isinstance(h, str) for h in holders):
+                self.problems.append(f"{where}: holders of duty `{name}` are not a list of ids")
+                self.duties_ok = False
+            else:
+                read[name] = holders
+        return read
+
+
+def _check_sizes(plan: _Plan) -> Iterator[str]:
+    """Bounded groups stay within (min, max); balanced rounds differ by at most one."""
+    for (k, rid, groups), bounds in zip(plan.rounds(), round_bounds(plan.instance), strict=True):
+        if bounds is None:
+            present, count = len(plan.present[k]), len(groups)
+            low, high = present // count, -(-present // count)
+            for gid, members in groups.items():
+                if not low <= len(members) <= high:
+                    yield (
+                        f"round `{rid}` group `{gid}`: {len(members)} members, but balanced sizes"
+                        f" are {low} or {high} ({present} present over {count} groups)"
+                    )
+            continue
+        for gid, members in groups.items():
+            low, high = bounds[gid]
+            if len(members) < low:
+                yield f"round `{rid}` group `{gid}`: {len(members)} members (min {low})"
+            if high is not None and len(members) > high:
+                yield f"round `{rid}` group `{gid}`: {len(members)} members (max {high})"
+
+
+def _check_same_groups(plan: _Plan) -> Iterator[str]:
+    """Compared with the named round only, for people present in both."""
+    index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
+    for k, rnd in enumerate(plan.instance.rounds):
+        if rnd.same_groups_as is None:
+            continue
+        s = index[rnd.same_groups_as]
+        for i in sorted(plan.present[k] & plan.present[s]):
+            here, there = plan.group_of[k][i], plan.group_of[s][i]
+            if here != there:
+                yield (
+                    f"round `{rnd.id}`: `{plan.who([i])}` sits in `{here}`"
+                    f" but in `{there}` in round `{rnd.same_groups_as}`"
+                )
+
+
+def _check_merge(plan: _Plan) -> Iterator[str]:
+    """Each earlier group, restricted to people still present, lands in one group."""
+    index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
+    for k, rnd in enumerate(plan.instance.rounds):
+        if rnd.merge_of is None:
+            continue
+        for gid, members in plan.seats[index[rnd.merge_of]].items():
+            landed: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                if i in plan.present[k]:
+                    landed[plan.group_of[k][i]].append(i)
+            if len(landed) > 1:
+                parts = "; ".join(f"`{g}` ({plan.who(who)})" for g, who in sorted(landed.items()))
+                yield f"round `{rnd.id}`: group `{gid}` of `{rnd.merge_of}` is split over {parts}"
+
+
+def _check_visitors(plan: _Plan) -> Iterator[str]:
+    """Placement per round, then meetings per visitor over the rounds listing it."""
+    if not plan.visitors_readable:
+        return
+    for k, rnd in enumerate(plan.instance.rounds):
+        placed: dict[str, list[str]] = defaultdict(list)
+        for gid, visitor in plan.visitor[k].items():
+            if visitor is not None:
+                placed[visitor].append(gid)
+        for visitor in dict.fromkeys(rnd.visitors):
+            gids = placed.get(visitor, [])
+            if len(gids) != 1:
+                yield (
+                    f"round `{rnd.id}`: visitor `{visitor}` is in {len(gids)} groups"
+                    f" ({_listing(gids) or 'none'}) instead of exactly one"
+                )
+        for visitor, gids in placed.items():
+            if visitor not in rnd.visitors:
+                yield (
+                    f"round `{rnd.id}`: visitor `{visitor}` sits in {_listing(gids)}"
+                    " but the round does not list it"
+                )
+    for visitor in plan.instance.visitors:
+        yield from _visitor_meetings(plan, visitor.id)
+
+
+def _visitor_meetings(plan: _Plan, visitor: str) -> Iterator[str]:
+    """Present in all the visitor's rounds: exactly once (or at most once); else at most once."""
+    rounds = [k for k, rnd in enumerate(plan.instance.rounds) if visitor in rnd.visitors]
+    if not rounds:
+        return
+    met: Counter[int] = Counter()
+    for k in rounds:
+        for gid, holder in plan.visitor[k].items():
+            if holder == visitor:
+                met.update(plan.seats[k][gid])
+    names = ", ".join(plan.instance.rounds[k].id for k in rounds)
+    twice = sorted(i for i, n in met.items() if n > 1)
+    if twice:
+        yield f"visitor `{visitor}` (rounds {names}): met more than once by {plan.who(twice)}"
+    if plan.instance.constraints.visitor_meetings == "exactly_once":
+        everywhere = set.intersection(*(plan.present[k] for k in rounds))
+        never = sorted(i for i in everywhere if met[i] == 0)
+        if never:
+            yield (
+                f"visitor `{visitor}` (rounds {names}): never met by {len(never)} participants"
+                f" present in all its rounds: {plan.who(never)}"
+            )
+
+
+def _check_duties(plan: _Plan) -> Iterator[str]:
+    """Exact holder counts in listed rounds (empty groups too), none elsewhere, one duty each."""
+    if not plan.duties_readable:
+        return
+    people = plan.instance.participants
+    for k, rid, groups in plan.rounds():
+        held: Counter[str] = Counter()
+        for duty in plan.instance.duties:
+            listed = duty.rounds is None or rid in duty.rounds
+            for gid, members in groups.items():
+                holders = plan.duties[k][gid].get(duty.name, [])
+                held.update(holders)
+                where = f"round `{rid}` group `{gid}`: duty `{duty.name}`"
+                if not listed:
+                    if holders:
+                        yield f"{where} is held ({_listing(holders)}) in a round it does not list"
+                    continue
+                if len(holders) != duty.per_group:
+                    yield (
+                        f"{where} has {len(holders)} holders ({_listing(holders)}),"
+                        f" expected {duty.per_group}"
+                    )
+                member_roles = {people[i].id: people[i].role for i in members}
+                outsiders = [h for h in holders if h not in member_roles]
+                if outsiders:
+                    yield f"{where} is held by non-members {_listing(outsiders)}"
+                if duty.eligible_roles is None:
+                    continue
+                barred = [
+                    f"{h} (role {member_roles[h]})"
+                    for h in holders
+                    if h in member_roles and member_roles[h] not in duty.eligible_roles
+                ]
+                if barred:
+                    yield f"{where} is held by {_listing(barred)}, not in {duty.eligible_roles}"
+        doubled = sorted(h for h, n in held.items() if n > 1)
+        if doubled:
+            yield f"round `{rid}`: more than one duty held by {_listing(doubled)}"
+
+
+def _check_organisation_cap(plan: _Plan) -> Iterator[str]:
+    """A round setting `max_per_organisation` (even to null) overrides the global cap."""
+    people = plan.instance.participants
+    for (_, rid, groups), rnd in zip(plan.rounds(), plan.instance.rounds, strict=True):
+        if rnd.overrides_organisation_cap:
+            cap = rnd.max_per_organisation
+        else:
+            cap = plan.instance.constraints.max_per_organisation
+        if cap is None:
+            continue
+        for gid, members in groups.items():
+            by_organisation: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                if people[i].organisation is not None:
+                    by_organisation[people[i].organisation].append(i)
+            for organisation, who in by_organisation.items():
+                if len(who) > cap:
+                    yield (
+                        f"round `{rid}` group `{gid}`: {len(who)} members of organisation"
+                        f" `{organisation}` (cap {cap}): {plan.who(who)}"
+                    )
+
+
+def _exact(number: float | None) -> Fraction | None:
+    """The number as written in decimal (0.1 is 1/10, not the nearest binary float)."""
+    return None if number is None else Fraction(str(number))
+
+
+def _check_role_ratio(plan: _Plan) -> Iterator[str]:
+    """min ≤ role / per ≤ max, tested as min·per ≤ count ≤ max·per, which is also right
+    for per = 0 (x / 0 = +∞); groups holding neither role are exempt."""
+    people = plan.instance.participants
+    for ratio in plan.instance.constraints.role_ratio:
+        low, high = _exact(ratio.min), _exact(ratio.max)
+        for _, rid, groups in plan.rounds():
+            for gid, members in groups.items():
+                roles = Counter(people[i].role for i in members)
+                count, per = roles[ratio.role], roles[ratio.per]
+                if count + per == 0:
+                    continue
+                too_low = low is not None and count < low * per
+                too_high = high is not None and count > high * per
+                if too_low or too_high:
+                    yield (
+                        f"round `{rid}` group `{gid}`: {count} `{ratio.role}` for {per}"
+                        f" `{ratio.per}` (ratio allowed: min {ratio.min}, max {ratio.max})"
+                    )
+
+
+def _check_balance(plan: _Plan) -> Iterator[str]:
+    for attribute in plan.instance.constraints.balance:
+        for _, rid, groups in plan.rounds():
+            yield from _balance_of_round(plan, rid, groups, attribute)
+
+
+def _balance_of_round(
+    plan: _Plan, rid: str, groups: dict[str, list[int]], attribute: str
+) -> Iterator[str]:
+    """count(g, v) ∈ {⌊e⌋, ⌈e⌉}, e = n_v × size / present, in integers.
+
+    A value absent from g is fine exactly when ⌊e⌋ = 0, i.e. n_v × size < present,
+    so only the values of g and the values common enough need looking at.
+    """
+    people = plan.instance.participants
+    present = sum(len(members) for members in groups.values())
+    in_round = Counter(
+        attribute_value(people[i], attribute) for members in groups.values() for i in members
+    )
+    in_round.pop(None, None)
+    ranked = in_round.most_common()
+    for gid, members in groups.items():
+        size = len(members)
+        in_group = Counter(attribute_value(people[i], attribute) for i in members)
+        in_group.pop(None, None)
+        common = [v for v, n in ranked if n * size >= present and v not in in_group]
+        for value in [*in_group, *common]:
+            share = in_round[value] * size
+            low, high = share // present, -(-share // present)
+            if not low <= in_group[value] <= high:
+                expected = f"{low}" if low == high else f"{low} or {high}"
+                yield (
+                    f"round `{rid}` group `{gid}`: {in_group[value]} members with {attribute}"
+                    f" = {value!r}, expected {expected} ({in_round[value]} of {present}"
+                    f" present, group of {size})"
+                )
+
+
+def _members(plan: _Plan, ids: list[str]) -> list[int]:
+    person = {p.id: i for i, p in enumerate(plan.instance.participants)}
+    return [person[x] for x in ids if x in person]
+
+
+def _check_apart(plan: _Plan) -> Iterator[str]:
+    for ids in plan.instance.constraints.apart:
+        listed = _members(plan, ids)
+        for k, rid, _ in plan.rounds():
+            by_group: dict[str, list[int]] = defaultdict(list)
+            for i in listed:
+                if i in plan.group_of[k]:
+                    by_group[plan.group_of[k][i]].append(i)
+            for gid, who in by_group.items():
+                if len(who) > 1:
+                    yield f"round `{rid}` group `{gid}`: {plan.who(who)} must be apart"
+
+
+def _check_together(plan: _Plan) -> Iterator[str]:
+    """Only rounds that every member of the list attends."""
+    for ids in plan.instance.constraints.together:
+        listed = _members(plan, ids)
+        for k, rid, _ in plan.rounds():
+            if not all(i in plan.present[k] for i in listed):
+                continue
+            by_group: dict[str, list[int]] = defaultdict(list)
+            for i in listed:
+                by_group[plan.group_of[k][i]].append(i)
+            if len(by_group) > 1:
+                parts = "; ".join(f"`{g}` ({plan.who(who)})" for g, who in sorted(by_group.items()))
+                yield f"round `{rid}`: {plan.who(listed)} must sit together but are split: {parts}"
+
+
+def _check_fixed(plan: _Plan) -> Iterator[str]:
+    index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
+    for pin in plan.instance.constraints.fixed:
+        listed = _members(plan, [pin.participant])
+        if pin.round not in index or not listed:
+            continue
+        actual = plan.group_of[index[pin.round]].get(listed[0])
+        if actual != pin.group:
+            sits = f"sits in `{actual}`" if actual is not None else "is not seated"
+            yield f"round `{pin.round}`: `{pin.participant}` is pinned to `{pin.group}` but {sits}"
+
+
+def _check_max_meetings(plan: _Plan) -> Iterator[str]:
+    """Each offending pair, with the rounds where it shared a group."""
+    limit = plan.instance.constraints.max_meetings
+    if limit is None:
+        return
+    counts = meeting_counts(plan.instance, plan.seats)
+    for (i, j), met in sorted(pair for pair in counts.items() if pair[1] > limit):
+        shared = [
+            f"{rid} ({plan.group_of[k][i]})"
+            for k, rid, _ in plan.rounds()
+            if i in plan.group_of[k] and plan.group_of[k][i] == plan.group_of[k].get(j)
+        ]
+        yield (
+            f"{plan.who([i])} and {plan.who([j])} meet in {met} groupings (max {limit}):"
+            f" {', '.join(shared)}"
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _close(claimed: float, truth: float) -> bool:
+    """Relative tolerance, with an absolute floor near zero."""
+    return abs(claimed - truth) <= TOLERANCE * max(1.0, abs(truth))
+
+
+def _check_metrics(plan: _Plan) -> Iterator[str]:
+    """Only when the plan reports `metrics`: those, `objective` and `bound` against a recount."""
+    metrics = plan.raw.get("metrics")
+    if metrics is None or not plan.duties_readable:
+        return
+    if not isinstance(metrics, dict):
+        yield "`metrics` is not an object"
+        return
+    truth = evaluate(plan.instance, plan.raw)
+    for key, value in truth.items():
+        if key not in metrics:
+            yield f"metric `{key}` is missing (recounted: {value})"
+        elif not _is_number(metrics[key]) or not _close(metrics[key], value):
+            yield f"metric `{key}` is {metrics[key]!r} but recounts to {value}"
+    for key in metrics:
+        if key not in truth:
+            yield f"metric `{key}` is not a term of the objective"
+    objective = objective_value(plan.instance, truth)
+    claimed = plan.raw.get("objective")
+    if claimed is not None and (not _is_number(claimed) or not _close(claimed, objective)):
+        yield f"objective is {claimed!r} but Σ weight × metric recounts to {objective}"
+    bound = plan.raw.get("bound")
+    if bound is not None and not _is_number(bound):
+        yield f"bound is {bound!r}, not a number"
+    elif bound is not None and bound > objective + TOLERANCE * max(1.0, abs(objective)):
+        yield f"bound {bound} is above the recounted objective {objective}"
+
+
+RULES: tuple[tuple[str, Callable[[_Plan], Iterator[str]]], ...] = (
+    ("sizes", _check_sizes),
+    ("same_groups_as", _check_same_groups),
+    ("merge_of", _check_merge),
+    ("visitors", _check_visitors),
+    ("duties", _check_duties),
+    ("organisation_cap", _check_organisation_cap),
+    ("role_ratio", _check_role_ratio),
+    ("balance", _check_balance),
+    ("apart", _check_apart),
+    ("together", _check_together),
+    ("fixed", _check_fixed),
+    ("max_meetings", _check_max_meetings),
+    ("metrics", _check_metrics),
+)
+
+
+def verify(instance: Instance, plan: dict[str, Any]) -> list[Violation]:
+    """Every violation of the plan, `structure` first; an empty list means a valid plan."""
+    reader = _PlanReader(instance)
+    read = reader.read(plan)
+    violations = [Violation("structure", message) for message in reader.problems]
+    if read is None:
+        return violations
+    for rule, check in RULES:
+        violations.extend(Violation(rule, message) for message in check(read))
+    return violations

@@ -1,0 +1,337 @@
+"""Realistic example instances (FORMAT.md v1), built from the days in `shared/seeds`.
+
+Plain JSON dicts rather than models, so they read exactly like what an organiser
+writes. Every generator is deterministic in its arguments, which lets the files
+shipped in `instances/` be checked against it and keeps demos and benchmarks
+reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+Json = dict[str, Any]
+
+FIRST_NAMES = (
+    "Amina", "Youssef", "Sophie", "Marc", "Nathalie", "Karim", "Fatima", "Julien", "Élodie",
+    "Mehdi", "Aurélie", "Thomas", "Samira", "Nicolas", "Céline", "Mohamed", "Isabelle", "Pierre",
+    "Chloé", "Antoine", "Inès", "Lucas", "Manon", "Bilal", "Laura", "Kevin", "Sarah", "Olivier",
+    "Nadia", "Grégory", "Léa", "Hamza", "Camille", "Jérôme", "Yasmine", "Benoît", "Aïcha",
+    "François", "Marie", "Rachid", "Véronique", "Damien", "Hélène", "Ibrahim", "Charlotte", "Luc",
+    "Sofia", "Maxime", "Nora", "Arnaud",
+)  # fmt: skip
+LAST_NAMES = (
+    "Dubois", "Lambert", "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes",
+    "Goossens", "Wouters", "Dupont", "Martin", "Lejeune", "Renard", "Lemaire", "Simon", "Laurent",
+    "Leroy", "Declercq", "Vandenberghe", "Van Damme", "Hermans", "Michel", "Collard", "Mathieu",
+    "Fontaine", "Delvaux", "Henrard", "El Amrani", "Benali", "Bouzid", "Diallo", "Kabongo",
+    "Mukendi", "Nowak", "Rossi", "Esposito", "Yilmaz", "Demir", "Ferreira", "Moreau", "Gérard",
+    "Thiry", "Piron", "Denis", "Noël", "Charlier", "Wautier", "De Smet",
+)  # fmt: skip
+AGE_BANDS = ("18-25", "26-35", "36-50", "51-65", "65+")
+
+# The partner structures of a Brussels zone, with their sector.
+PARTNER_STRUCTURES = (
+    ("CPAS d'Anderlecht", "social"),
+    ("CPAS de Forest", "social"),
+    ("CPAS de Saint-Gilles", "social"),
+    ("CPAS d'Uccle", "social"),
+    ("Épicerie sociale Le Panier", "social"),
+    ("Mission locale d'Anderlecht", "emploi"),
+    ("Mission locale de Forest", "emploi"),
+    ("Mission locale de Saint-Gilles", "emploi"),
+    ("Maison de l'emploi d'Uccle", "emploi"),
+    ("Maison médicale Les Primevères", "santé"),
+    ("Maison médicale du Midi", "santé"),
+    ("Maison médicale Le Noyer", "santé"),
+    ("Maison médicale des Tanneurs", "santé"),
+    ("Centre de planning familial Le Chêne", "santé"),
+    ("Service de santé mentale Le Méridien", "santé mentale"),
+    ("Service de santé mentale Le Canevas", "santé mentale"),
+    ("Service de santé mentale La Gerbe", "santé mentale"),
+    ("Agence immobilière sociale Bruxelles-Sud", "logement"),
+    ("Maison d'accueil Les Trois Pommiers", "logement"),
+    ("Maison d'accueil L'Escale", "logement"),
+    ("AMO Le Tremplin", "jeunesse"),
+    ("AMO La Passerelle", "jeunesse"),
+    ("Maison de jeunes Le Phare", "jeunesse"),
+    ("Centre d'alphabétisation La Boussole", "formation"),
+    ("EFT Les Ateliers du Midi", "formation"),
+    ("CISP Cap Formation", "formation"),
+)
+SECTOR_PROFESSIONS = {
+    "social": ("assistant·e social·e", "agent·e d'insertion", "juriste"),
+    "emploi": ("conseiller·ère emploi", "job coach", "agent·e d'insertion"),
+    "santé": ("médecin généraliste", "infirmier·ère", "accueillant·e", "assistant·e social·e"),
+    "santé mentale": ("psychologue", "psychiatre", "assistant·e social·e"),
+    "logement": ("éducateur·rice", "assistant·e social·e", "capteur·rice de logement"),
+    "jeunesse": ("éducateur·rice", "animateur·rice"),
+    "formation": ("formateur·rice", "agent·e de guidance"),
+}
+# Emblematic cases played by actors: civility, situation, age range.
+CASES = (
+    ("Mme", "sans logement", (45, 65)),
+    ("Mme", "mère isolée, trois enfants", (24, 40)),
+    ("M.", "sortant de prison", (25, 45)),
+    ("M.", "primo-arrivant sans titre de séjour", (20, 40)),
+    ("Mme", "en burn-out, sans emploi depuis deux ans", (35, 55)),
+    ("M.", "surendetté, vit de petits boulots", (30, 60)),
+    ("M.", "en perte d'autonomie, vit seul", (75, 88)),
+    ("M.", "en rupture familiale, a quitté l'école", (17, 22)),
+    ("Mme", "victime de violences conjugales", (28, 50)),
+    ("Mme", "aidante proche de son fils handicapé", (50, 70)),
+)
+LOCAL_AUTHORITIES = (
+    "Mairie de Saint-Ouen",
+    "Mairie de Montreuil",
+    "Mairie de Pantin",
+    "Mairie d'Aubervilliers",
+    "Ville de Nantes",
+    "Ville de Grenoble",
+    "Ville de Rennes",
+    "Métropole de Lyon",
+    "Plaine Commune",
+    "Conseil départemental de la Seine-Saint-Denis",
+    "Région Île-de-France",
+    "CCAS de Bobigny",
+    "CNFPT",
+    "Communauté urbaine de Dunkerque",
+)
+PUBLIC_PROFESSIONS = (
+    "chargé·e de mission",
+    "chef·fe de projet",
+    "directeur·rice de service",
+    "agent·e d'accueil",
+    "responsable RH",
+    "élu·e",
+    "facilitateur·rice",
+    "juriste",
+    "technicien·ne",
+    "travailleur·euse social·e",
+)
+MAISONS_MEDICALES = (
+    "Maison médicale Les Primevères",
+    "Maison médicale du Midi",
+    "Maison médicale Le Noyer",
+    "Maison médicale des Tanneurs",
+    "Maison médicale Les Tilleuls",
+    "Maison médicale Le Cadran",
+    "Maison médicale du Parvis",
+    "Maison médicale La Senne",
+    "Maison médicale Les Glycines",
+    "Maison médicale du Béguinage",
+    "Maison médicale Santé Plurielle",
+    "Maison médicale Calendula",
+)
+HEALTH_PROFESSIONS = (
+    "médecin généraliste",
+    "infirmier·ère",
+    "kinésithérapeute",
+    "assistant·e social·e",
+    "accueillant·e",
+    "psychologue",
+    "coordinateur·rice",
+    "animateur·rice en santé communautaire",
+)
+VOLUNTEER_PROFESSIONS = ("administrateur·rice", "patient·e partenaire", "accueillant·e bénévole")
+
+
+def _require(ok: bool, message: str) -> None:
+    """Refuse arguments that would give an instance no plan can satisfy."""
+    if not ok:
+        raise ValueError(message)
+
+
+def _ids(prefix: str, n: int) -> list[str]:
+    """`p01` … `p48`: zero-padded so that ids sort in order in a spreadsheet."""
+    width = max(2, len(str(n)))
+    return [f"{prefix}{k:0{width}d}" for k in range(1, n + 1)]
+
+
+def _names(rng: random.Random, n: int) -> list[str]:
+    """Distinct full names, so that seating plans read unambiguously."""
+    pairs = rng.sample([(first, last) for first in FIRST_NAMES for last in LAST_NAMES], n)
+    return [f"{first} {last}" for first, last in pairs]
+
+
+def _sizes(rng: random.Random, total: int, parts: int, cap: int) -> list[int]:
+    """Uneven sizes, each 1..cap (needs parts <= total <= parts * cap): real networks mix big
+    and small members."""
+    weights = [rng.uniform(0.1, 1.0) for _ in range(parts)]
+    sizes = [1] * parts
+    for _ in range(total - parts):
+        open_ = [k for k in range(parts) if sizes[k] < cap]
+        sizes[rng.choices(open_, weights=[weights[k] for k in open_])[0]] += 1
+    return sizes
+
+
+def _organisations(
+    rng: random.Random, pool: tuple[str, ...], people: int, cap: int, typical: int
+) -> list[str]:
+    """Each person's organisation, about `typical` per organisation and at most `cap`."""
+    count = max(-(-people // cap), round(people / typical))
+    _require(
+        count <= len(pool),
+        f"{people} people need {count} organisations, more than the {len(pool)} known",
+    )
+    chosen = rng.sample(pool, count)
+    return [
+        org
+        for org, size in zip(chosen, _sizes(rng, people, count, cap), strict=True)
+        for _ in range(size)
+    ]
+
+
+def _bounded_round(rid: str, groups: int, low: int, high: int, present: int, **extra: Any) -> Json:
+    """A round of `groups` groups of `low`..`high`, refused when `present` people cannot fit."""
+    fits = groups >= 1 and groups * low <= present <= groups * high
+    _require(fits, f"round `{rid}`: {present} people do not fit {groups} groups of {low}..{high}")
+    return {"id": rid, "groups": groups, "min_size": low, "max_size": high, **extra}
+
+
+def _participant(
+    pid: str, name: str, organisation: str, role: str | None, **attributes: str
+) -> Json:
+    """One participant as an organiser would write it: no `role` key where roles play no part."""
+    person: Json = {"id": pid, "name": name, "organisation": organisation}
+    if role is not None:
+        person["role"] = role
+    return {**person, "attributes": attributes}
+
+
+def _actors(rng: random.Random, count: int) -> list[Json]:
+    """Case actors, named by the case they play so that groups know whom to expect."""
+    visitors = []
+    for k, (civility, situation, (young, old)) in enumerate(rng.sample(CASES, count), start=1):
+        initial = rng.choice("ABCDEFGHJKLMNPRSTV")
+        case = f"{civility} {initial}., {rng.randint(young, old)} ans, {situation}"
+        visitors.append({"id": f"actor{k}", "name": f"Acteur·rice — Cas {k} : {case}"})
+    return visitors
+
+
+def partner_day(seed: int = 0, structures: int = 20) -> Json:
+    """The case-study Partner Day of 002_*: two workers and two users per structure, a mixing
+    breakfast, six working groups visited by six case actors, merged into three at the end."""
+    cases = 6  # one actor per case round, so that each meets every group exactly once
+    people = 4 * structures
+    case_ids = [f"case{k}" for k in range(1, cases + 1)]
+    rng = random.Random(seed)
+    actors = _actors(rng, cases)
+    actor_ids = [a["id"] for a in actors]
+    rounds = [
+        _bounded_round("breakfast", 12, 5, 8, people),
+        _bounded_round(case_ids[0], cases, 10, 15, people, visitors=actor_ids),
+        *(
+            {"id": rid, "same_groups_as": case_ids[0], "visitors": actor_ids}
+            for rid in case_ids[1:]
+        ),
+        _bounded_round(
+            "synthesis", 3, 20, 30, people, merge_of=case_ids[-1], max_per_organisation=None
+        ),
+    ]
+    worker_ids, user_ids = iter(_ids("w", 2 * structures)), iter(_ids("u", 2 * structures))
+    names = iter(_names(rng, people))
+    workers: list[Json] = []
+    users: list[Json] = []
+    for structure, sector in rng.sample(PARTNER_STRUCTURES, structures):
+        for _ in range(2):
+            profession = rng.choice(SECTOR_PROFESSIONS[sector])
+            age_band = rng.choice(AGE_BANDS[:4])
+            worker = (next(worker_ids), next(names), structure, "worker")
+            workers.append(
+                _participant(*worker, profession=profession, sector=sector, age_band=age_band)
+            )
+        for _ in range(2):
+            user = (next(user_ids), next(names), structure, "user")
+            users.append(_participant(*user, sector=sector, age_band=rng.choice(AGE_BANDS)))
+    return {
+        "name": "Partner Day — Zone Sud",
+        "participants": workers + users,
+        "rounds": rounds,
+        "visitors": actors,
+        "duties": [
+            {"name": "scribe", "per_group": 1, "rounds": case_ids},
+            {"name": "timekeeper", "per_group": 1, "rounds": case_ids},
+            {"name": "reporter", "per_group": 1, "rounds": ["synthesis"]},
+        ],
+        "constraints": {
+            "max_per_organisation": 1,
+            "role_ratio": [{"role": "user", "per": "worker", "min": 0.5, "max": 1.5}],
+        },
+    }
+
+
+def world_cafe(seed: int = 0, people: int = 48, tables: int = 8, rotations: int = 3) -> Json:
+    """The world café of 001_*: local authorities meet over timed rotations, each table
+    naming a scribe and a timekeeper at the start of every rotation."""
+    cap = 2
+    _require(
+        people >= 2 * tables, f"{tables} tables need {2 * tables} people to hold two duties each"
+    )
+    rng = random.Random(seed)
+    organisations = _organisations(rng, LOCAL_AUTHORITIES, people, tables * cap, typical=5)
+    participants = [
+        _participant(pid, name, org, None, profession=rng.choice(PUBLIC_PROFESSIONS))
+        for pid, name, org in zip(
+            _ids("p", people), _names(rng, people), organisations, strict=True
+        )
+    ]
+    return {
+        "name": "World café — « Im »planter le collaboratif dans nos structures",
+        "participants": participants,
+        "rounds": [{"id": f"rotation{k}", "groups": tables} for k in range(1, rotations + 1)],
+        "duties": [{"name": "scribe", "per_group": 1}, {"name": "timekeeper", "per_group": 1}],
+        "constraints": {"max_per_organisation": cap},
+    }
+
+
+def thematic_workshop(seed: int = 0, people: int = 40) -> Json:
+    """The thematic workshop of 000_*: workers and volunteers of neighbouring maisons médicales
+    debate at once in groups of about eight, each naming a reporter for the plenary."""
+    cap = 2
+    groups = people // 8
+    workshop = _bounded_round("workshop", groups, 7, 9, people)
+    rng = random.Random(seed)
+    organisations = _organisations(rng, MAISONS_MEDICALES, people, groups * cap, typical=6)
+    volunteers = set(rng.sample(range(people), people // 5))
+    participants = []
+    for k, (pid, name, org) in enumerate(
+        zip(_ids("p", people), _names(rng, people), organisations, strict=True)
+    ):
+        role, professions = (
+            ("volunteer", VOLUNTEER_PROFESSIONS)
+            if k in volunteers
+            else ("worker", HEALTH_PROFESSIONS)
+        )
+        participants.append(_participant(pid, name, org, role, profession=rng.choice(professions)))
+    return {
+        "name": "Atelier thématique — Collaborer avec les maisons médicales voisines",
+        "participants": participants,
+        "rounds": [workshop],
+        "duties": [{"name": "reporter", "per_group": 1}],
+        "constraints": {"max_per_organisation": cap, "balance": ["role"]},
+    }
+
+
+def social_golfer(groups: int, size: int, rounds: int) -> Json:
+    """The Social Golfer Problem as an instance: the classic benchmark for meeting new people."""
+    people = groups * size
+    return {
+        "name": f"Social golfer — {groups} groups of {size}, {rounds} rounds",
+        "participants": [{"id": pid} for pid in _ids("p", people)],
+        "rounds": [
+            _bounded_round(f"round{k}", groups, size, size, people) for k in range(1, rounds + 1)
+        ],
+        "objective": [{"term": "repeat_pairs", "weight": 1}],
+    }
+
+
+def shipped() -> dict[str, Json]:
+    """The files of `instances/` and what they hold: one list for the script and its test."""
+    return {
+        "partner_day.json": partner_day(),
+        "world_cafe.json": world_cafe(),
+        "thematic_workshop.json": thematic_workshop(),
+        "social_golfer_5_3_7.json": social_golfer(5, 3, 7),
+    }

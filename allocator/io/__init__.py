@@ -1,0 +1,1 @@
+"""Reading instances and writing plans: JSON, CSV seating plans, atomic files."""

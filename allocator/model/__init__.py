@@ -1,0 +1,1 @@
+"""The data model: the instance contract, its validation, and the compiled problem."""

@@ -1,0 +1,47 @@
+"""Errors the engine reports to people: bad input (exit 2) and proven infeasibility (exit 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One thing wrong with the input, at a JSON path such as `participants[12].organisation`."""
+
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path or '(instance)'}: {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+class InputError(Exception):
+    """The instance file is not a valid instance; nothing can be solved."""
+
+    def __init__(self, issues: list[FieldIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A hard rule that cannot hold, with the counts that prove it."""
+
+    rule: str
+    message: str
+    suggestion: str = ""
+
+    def __str__(self) -> str:
+        text = f"[{self.rule}] {self.message}"
+        return f"{text}\n    suggestion: {self.suggestion}" if self.suggestion else text
+
+
+class InfeasibleError(Exception):
+    """The instance has no valid plan; `conflicts` say which rules clash and why."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__("\n".join(str(c) for c in conflicts))

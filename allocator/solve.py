@@ -1,0 +1,99 @@
+"""The library entry point: instance in, verified plan out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from allocator.analysis.bounds import metric_bounds, objective_bound
+from allocator.analysis.feasibility import counting_conflicts
+from allocator.evaluation import Violation, evaluate, objective_value, verify
+from allocator.io.plan_json import plan_rounds
+from allocator.model.errors import InfeasibleError
+from allocator.model.instance import Instance
+from allocator.model.problem import Problem, compile_problem
+from allocator.strategies.base import ProgressCallback, Result, Strategy
+from allocator.strategies.cpsat import CpSat
+from allocator.strategies.random_draw import RandomDraw
+
+STRATEGIES: dict[str, type[Strategy]] = {"cpsat": CpSat, "random": RandomDraw}
+DEFAULT_STRATEGY = "cpsat"
+
+
+class NoPlanError(Exception):
+    """The strategy ended without a plan that keeps every hard rule (but did not prove none exists)."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    plan: dict[str, Any]
+    """The plan as FORMAT.md's JSON object."""
+    result: Result
+    violations: list[Violation]
+    """Hard rules the plan breaks, as the independent verifier sees them (empty: valid)."""
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations
+
+
+def make_strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy `{name}`; choose one of: {', '.join(STRATEGIES)}")
+    return STRATEGIES[name]()
+
+
+def solve(
+    instance: Instance,
+    strategy: str = DEFAULT_STRATEGY,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> Solution:
+    """Compile, rule out what counting proves impossible, run the strategy, then score and
+    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`."""
+    problem = compile_problem(instance)
+    conflicts = counting_conflicts(problem)
+    if conflicts:
+        raise InfeasibleError(conflicts)
+    result = make_strategy(strategy).solve(
+        problem, time_limit=time_limit, seed=seed, progress=progress
+    )
+    if result.status == "infeasible":
+        raise InfeasibleError(list(result.conflicts))
+    if result.assignment is None:
+        raise NoPlanError(
+            f"the `{strategy}` strategy found no plan in {time_limit:g} s; give it more time (--time-limit)"
+        )
+    plan = build_plan(problem, result, time_limit)
+    return Solution(plan, result, verify(instance, plan))
+
+
+def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str, Any]:
+    """The plan object with its metrics scored by the evaluator and the best bound known."""
+    instance = problem.instance
+    plan: dict[str, Any] = {
+        "instance": instance.name,
+        "status": result.status,
+        "strategy": result.strategy,
+        "seed": result.seed,
+        "seconds": round(result.seconds, 3),
+        "time_limit": time_limit,
+        "objective": None,
+        "bound": None,
+        "metrics": {},
+        "metric_bounds": {},
+        "rounds": plan_rounds(problem, result.assignment),
+    }
+    metrics = evaluate(instance, plan)
+    objective = objective_value(instance, metrics)
+    bounds = metric_bounds(problem)
+    candidates = [b for b in (objective_bound(problem, bounds), result.bound) if b is not None]
+    bound = max(candidates) if candidates else None
+    if bound is not None and 0 < bound - objective <= 1e-9 * max(1.0, abs(objective)):
+        bound = objective  # float noise from the solver's scaled bound
+    if result.status == "optimal" or (bound is not None and bound >= objective):
+        plan["status"] = "optimal"
+    plan.update(objective=objective, bound=bound, metrics=metrics, metric_bounds=bounds)
+    return plan

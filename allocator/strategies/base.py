@@ -1,0 +1,72 @@
+"""What every strategy receives and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from allocator.model.errors import Conflict
+from allocator.model.problem import Problem
+
+ABSENT = -1
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A plan as arrays: who sits where, where visitors go, who holds which duty."""
+
+    group: np.ndarray
+    """(rounds, participants): group index, ABSENT when not present."""
+    visitor_group: np.ndarray
+    """(rounds, visitors): group index, ABSENT when the round does not list the visitor."""
+    duty: np.ndarray
+    """(rounds, participants): duty index held that round, ABSENT for none."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    seconds: float
+    objective: float
+    bound: float | None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Result:
+    strategy: str
+    seed: int
+    seconds: float
+    status: str
+    """`optimal`, `feasible`, `infeasible` or `unknown` (nothing found in time)."""
+    assignment: Assignment | None
+    bound: float | None = None
+    """A proven lower bound on the objective, when the strategy proves one."""
+    conflicts: tuple[Conflict, ...] = ()
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class Strategy(Protocol):
+    name: str
+
+    def solve(
+        self,
+        problem: Problem,
+        *,
+        time_limit: float,
+        seed: int,
+        progress: ProgressCallback | None = None,
+    ) -> Result: ...
+
+
+def empty_assignment(problem: Problem) -> Assignment:
+    rounds = len(problem.rounds)
+    return Assignment(
+        group=np.full((rounds, problem.n), ABSENT, dtype=np.int64),
+        visitor_group=np.full((rounds, len(problem.visitor_ids)), ABSENT, dtype=np.int64),
+        duty=np.full((rounds, problem.n), ABSENT, dtype=np.int64),
+    )

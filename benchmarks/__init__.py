@@ -1,0 +1,1 @@
+"""Benchmarks: strategies side by side on the shipped instances."""
