@@ -15,20 +15,25 @@ def fewest_pairs(people: int, groups: int) -> int:
     return extra * comb(q + 1, 2) + (groups - extra) * comb(q, 2)
 
 
-def fewest_pairs_within_sizes(shape: RoundShape) -> int:
-    """Fewest pairs seated together in a round whose groups have size bounds: fill the
-    smallest group with room first (pairs grow convexly with size, so greedy is optimal)."""
+def fewest_pairs_within_sizes(shape: RoundShape, spread_over: int = 1) -> int:
+    """Fewest pairs that share a group of this round and also a group of a round with
+    `spread_over` groups (1: just the pairs of this round). The cost of a group grows
+    convexly with its size, so adding each person where it costs least is optimal."""
+
+    def cost(size: int) -> int:
+        return fewest_pairs(size, spread_over)
+
     sizes = [g.min_size for g in shape.groups]
     left = len(shape.present) - sum(sizes)
-    heap = [(s, k) for k, s in enumerate(sizes) if s < shape.groups[k].max_size]
+    heap = [(cost(s + 1) - cost(s), k) for k, s in enumerate(sizes) if s < shape.groups[k].max_size]
     heapq.heapify(heap)
     while left > 0 and heap:
-        s, k = heapq.heappop(heap)
-        sizes[k] = s + 1
+        _, k = heapq.heappop(heap)
+        sizes[k] += 1
         left -= 1
-        if s + 1 < shape.groups[k].max_size:
-            heapq.heappush(heap, (s + 1, k))
-    return sum(comb(s, 2) for s in sizes)
+        if sizes[k] < shape.groups[k].max_size:
+            heapq.heappush(heap, (cost(sizes[k] + 1) - cost(sizes[k]), k))
+    return sum(cost(s) for s in sizes)
 
 
 def same_organisation_bound(problem: Problem) -> int:
@@ -63,7 +68,26 @@ def repeat_pairs_bound(problem: Problem) -> int:
             if rounds:
                 seats += max(min(g.min_size for g in problem.rounds[r].groups) - 1 for r in rounds)
         by_person += max(0, seats - (problem.n - 1))
-    return max(0, by_pairs, -(-by_person // 2))
+    return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem))
+
+
+def _consecutive_overlaps(problem: Problem) -> int:
+    """A group of one grouping spread over the g groups of the next still leaves pigeonhole
+    pairs together; summed over consecutive groupings, no pair is counted twice."""
+    total = 0
+    for k in range(1, problem.n_groupings):
+        a, b = (
+            min(problem.rounds_of_grouping(j), key=lambda r: len(problem.rounds[r].groups))
+            for j in (k - 1, k)
+        )
+        if (problem.present[a] != problem.present[b]).any():
+            continue
+        shape_a, shape_b = problem.rounds[a], problem.rounds[b]
+        total += max(
+            fewest_pairs_within_sizes(shape_a, len(shape_b.groups)),
+            fewest_pairs_within_sizes(shape_b, len(shape_a.groups)),
+        )
+    return total
 
 
 def duty_repeats_bound(problem: Problem) -> int:

@@ -421,20 +421,32 @@ def _coarsest_round(p: Problem, grouping: int) -> int:
 def _overlap_cuts(m: _Model, repeats: list[cp_model.IntVar]) -> None:
     """People who share a group in one grouping and again in the next are repeated pairs:
     at least C(|g ∩ h|, 2) for each group g of one and h of the other. Summed over
-    consecutive groupings this never counts a pair's repeat twice."""
+    consecutive groupings this never counts a pair's repeat twice. Each person's overlap
+    literals add up to their seat, which keeps the relaxation's overlaps honest."""
     p = m.problem
     total = []
     for k in range(1, p.n_groupings):
         ra, rb = _coarsest_round(p, k - 1), _coarsest_round(p, k)
         both = [q for q in range(p.n) if p.present[ra, q] and p.present[rb, q]]
-        for g in m.groups(ra):
+        cell: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for q in both:
+            row = {
+                (g, h): _and(m, m.seat[ra, q][g], m.seat[rb, q][h])
+                for g in m.groups(ra)
+                for h in m.groups(rb)
+            }
+            for g in m.groups(ra):
+                m.model.add(sum(row[g, h] for h in m.groups(rb)) == m.seat[ra, q][g])
             for h in m.groups(rb):
-                overlap = [_and(m, m.seat[ra, q][g], m.seat[rb, q][h]) for q in both]
-                most = min(
-                    len(both), p.rounds[ra].groups[g].max_size, p.rounds[rb].groups[h].max_size
-                )
-                if most >= 2:
-                    total.append(_pairs_at_least(m, sum(overlap), most))
+                m.model.add(sum(row[g, h] for g in m.groups(ra)) == m.seat[rb, q][h])
+            for key, lit in row.items():
+                cell[key].append(lit)
+        for (g, h), overlap in cell.items():
+            most = min(
+                len(overlap), p.rounds[ra].groups[g].max_size, p.rounds[rb].groups[h].max_size
+            )
+            if most >= 2:
+                total.append(_pairs_at_least(m, sum(overlap), most))
     if total:
         m.model.add(sum(repeats) >= sum(total))
 
@@ -580,15 +592,19 @@ def _warm_start_pays(problem: Problem) -> bool:
 
 
 def _hint(m: _Model, plan: Assignment) -> None:
+    """Hint every decision literal once (rounds that keep groups share their literals)."""
+    values: dict[int, tuple[cp_model.IntVar, bool]] = {}
     for (r, q), row in m.seat.items():
         for g, lit in enumerate(row):
-            m.model.add_hint(lit, bool(plan.group[r, q] == g))
+            values[lit.index] = (lit, bool(plan.group[r, q] == g))
     for (r, v), where in m.visitor_at.items():
         for g, lit in enumerate(where):
-            m.model.add_hint(lit, bool(plan.visitor_group[r, v] == g))
+            values[lit.index] = (lit, bool(plan.visitor_group[r, v] == g))
     for (r, d, q), row in m.holds.items():
         for g, lit in row:
-            m.model.add_hint(lit, bool(plan.duty[r, q] == d and plan.group[r, q] == g))
+            values[lit.index] = (lit, bool(plan.duty[r, q] == d and plan.group[r, q] == g))
+    for lit, value in values.values():
+        m.model.add_hint(lit, value)
 
 
 class CpSat:

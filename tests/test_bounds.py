@@ -1,0 +1,81 @@
+"""Counting bounds are lower bounds: no plan that keeps the group sizes goes below them."""
+
+from __future__ import annotations
+
+from itertools import product
+from math import comb
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocator import compile_problem, parse_instance
+from allocator.analysis.bounds import fewest_pairs, fewest_pairs_within_sizes, metric_bounds
+from allocator.evaluation import evaluate
+from allocator.examples import partner_day, social_golfer, world_cafe
+from allocator.model.layout import GroupShape, RoundShape
+from allocator.solve import build_plan
+from allocator.strategies.random_draw import RandomDraw
+
+
+def brute_fewest_pairs(people: int, groups: int) -> int:
+    return min(
+        sum(comb(s, 2) for s in sizes)
+        for sizes in product(range(people + 1), repeat=groups)
+        if sum(sizes) == people
+    )
+
+
+@given(st.integers(0, 9), st.integers(1, 4))
+def test_pigeonhole_matches_enumeration(people, groups):
+    assert fewest_pairs(people, groups) == brute_fewest_pairs(people, groups)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bounds=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=4),
+    people=st.integers(0, 12),
+    spread=st.integers(1, 3),
+)
+def test_greedy_sizes_match_enumeration(bounds, people, spread):
+    groups = tuple(GroupShape(f"g{k}", min(a, b), max(a, b)) for k, (a, b) in enumerate(bounds))
+    feasible = [
+        sizes
+        for sizes in product(*(range(g.min_size, g.max_size + 1) for g in groups))
+        if sum(sizes) == people
+    ]
+    if not feasible:
+        return
+    shape = RoundShape("r", groups, False, tuple(range(people)), None, "new", 0)
+    expected = min(sum(fewest_pairs(s, spread) for s in sizes) for sizes in feasible)
+    assert fewest_pairs_within_sizes(shape, spread) == expected
+
+
+def test_partner_day_bounds_by_hand():
+    """20 organisations of 4 in 3 synthesis groups: one pair each. 80 people at 12 tables of
+    5–8, then in 3 synthesis groups: eight tables of 7 leave 5 pairs, four of 6 leave 3."""
+    bounds = metric_bounds(compile_problem(parse_instance(partner_day(seed=3))))
+    assert bounds["same_organisation"] == 20
+    assert bounds["repeat_pairs"] == 8 * 5 + 4 * 3
+
+
+def test_social_golfer_bound_counts_seats_beyond_people():
+    """8 groups of 4 for 11 rounds: 33 seats beside each person, 31 others to meet."""
+    bounds = metric_bounds(compile_problem(parse_instance(social_golfer(8, 4, 11))))
+    assert bounds["repeat_pairs"] == 32 * 2 // 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [partner_day(seed=1), world_cafe(seed=2, people=30, tables=5), social_golfer(4, 3, 6)],
+    ids=["partner_day", "world_cafe", "social_golfer"],
+)
+def test_no_drawn_plan_beats_the_counting_bounds(data):
+    problem = compile_problem(parse_instance(data))
+    bounds = metric_bounds(problem)
+    for seed in range(15):
+        result = RandomDraw().solve(problem, time_limit=1, seed=seed)
+        metrics = evaluate(problem.instance, build_plan(problem, result, 1))
+        for key in ("same_organisation", "repeat_pairs"):
+            if key in bounds:
+                assert metrics[key] >= bounds[key], (key, seed)
