@@ -335,3 +335,96 @@ def shipped() -> dict[str, Json]:
         "thematic_workshop.json": thematic_workshop(),
         "social_golfer_5_3_7.json": social_golfer(5, 3, 7),
     }
+
+
+# Kinds of structure and the towns they serve: their product names the members of a large
+# network (a regional forum, a federation congress).
+ORGANISATION_KINDS = (
+    "CPAS", "Mission locale", "Maison médicale", "Service de santé mentale", "Maison de jeunes",
+    "AMO", "Centre culturel", "Agence immobilière sociale", "Maison d'accueil", "CISP",
+    "Bibliothèque", "Maison de l'emploi",
+)  # fmt: skip
+TOWNS = (
+    "Anderlecht", "Forest", "Saint-Gilles", "Uccle", "Ixelles", "Schaerbeek", "Molenbeek",
+    "Etterbeek", "Jette", "Evere", "Koekelberg", "Ganshoren", "Auderghem", "Watermael-Boitsfort",
+    "Woluwe", "Berchem", "Laeken", "Haren", "Liège", "Namur", "Charleroi", "Mons", "Tournai",
+    "Verviers", "Seraing", "Wavre", "Nivelles", "Arlon", "Dinant", "Huy", "Ottignies", "Ath",
+    "Mouscron", "La Louvière", "Marche", "Bastogne", "Spa", "Gembloux", "Waterloo", "Braine",
+    "Soignies", "Binche", "Fleurus", "Herstal", "Eupen", "Malmedy", "Ciney", "Andenne",
+    "Philippeville", "Chimay",
+)  # fmt: skip
+INITIALS = "ABCDEFGHJKLMNPRSTVWY"
+
+
+def _many_names(rng: random.Random, n: int) -> list[str]:
+    """Distinct names for crowds of thousands: a middle initial multiplies the combinations, and
+    drawing indices avoids listing them."""
+    first, middle, last = len(FIRST_NAMES), len(INITIALS), len(LAST_NAMES)
+    _require(n <= first * middle * last, f"{n} people exceed the {first * middle * last} names")
+    names = []
+    for k in rng.sample(range(first * middle * last), n):
+        rest, f = divmod(k, first)
+        surname, m = divmod(rest, middle)
+        names.append(f"{FIRST_NAMES[f]} {INITIALS[m]}. {LAST_NAMES[surname]}")
+    return names
+
+
+def _zipf_sizes(people: int, parts: int, exponent: float = 1.0) -> list[int]:
+    """Sizes proportional to 1/rank^exponent, each at least 1 (largest remainders get the
+    rest): a few big federations, a long tail of small associations."""
+    _require(1 <= parts <= people, f"{people} people cannot form {parts} organisations")
+    weights = [1 / rank**exponent for rank in range(1, parts + 1)]
+    shares = [(people - parts) * w / sum(weights) for w in weights]
+    sizes = [1 + int(share) for share in shares]
+    by_remainder = sorted(range(parts), key=lambda k: int(shares[k]) - shares[k])
+    for k in by_remainder[: people - sum(sizes)]:
+        sizes[k] += 1
+    return sizes
+
+
+def _worker_or_user(rng: random.Random) -> str:
+    """About one user for two workers, as at the partner days."""
+    return "user" if rng.random() < 1 / 3 else "worker"
+
+
+def large_event(
+    seed: int = 0,
+    people: int = 800,
+    organisations: int = 50,
+    group_size: int = 8,
+    rounds: int = 3,
+    duty: str | None = "reporter",
+    roles: bool = False,
+) -> Json:
+    """A large networking event: organisations of Zipf-skewed sizes, everyone reshuffled into
+    tables of `group_size` every round, one `duty` holder per table (None: no duty). No cap per
+    organisation: mixing is the default objective's job, which is what scale benchmarks stress.
+    `roles` makes about a third of the people users and the rest workers."""
+    groups = people // group_size
+    _require(groups >= 1, f"{people} people cannot fill a group of {group_size}")
+    pool = [f"{kind} {town}" for kind in ORGANISATION_KINDS for town in TOWNS]
+    _require(organisations <= len(pool), f"at most {len(pool)} organisations are named")
+    rng = random.Random(seed)
+    members = [
+        org
+        for org, size in zip(
+            rng.sample(pool, organisations), _zipf_sizes(people, organisations), strict=True
+        )
+        for _ in range(size)
+    ]
+    rng.shuffle(members)
+    names = _many_names(rng, people)
+    participants = [
+        _participant(pid, name, org, _worker_or_user(rng) if roles else None)
+        for pid, name, org in zip(_ids("p", people), names, members, strict=True)
+    ]
+    bounds = {"min_size": group_size, "max_size": group_size} if people % group_size == 0 else {}
+    data: Json = {
+        "name": f"Large event — {people} people, {organisations} organisations, "
+        f"tables of {group_size}, {rounds} rounds",
+        "participants": participants,
+        "rounds": [{"id": f"round{k}", "groups": groups, **bounds} for k in range(1, rounds + 1)],
+    }
+    if duty is not None:
+        data["duties"] = [{"name": duty, "per_group": 1}]
+    return data

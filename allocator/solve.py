@@ -12,12 +12,19 @@ from allocator.io.plan_json import plan_rounds
 from allocator.model.errors import InfeasibleError
 from allocator.model.instance import Instance
 from allocator.model.problem import Problem, compile_problem
+from allocator.strategies.auto import Auto
 from allocator.strategies.base import ProgressCallback, Result, Strategy
 from allocator.strategies.cpsat import CpSat
+from allocator.strategies.local_search import LocalSearch
 from allocator.strategies.random_draw import RandomDraw
 
-STRATEGIES: dict[str, type[Strategy]] = {"cpsat": CpSat, "random": RandomDraw}
-DEFAULT_STRATEGY = "cpsat"
+STRATEGIES: dict[str, type[Strategy]] = {
+    "auto": Auto,
+    "cpsat": CpSat,
+    "local": LocalSearch,
+    "random": RandomDraw,
+}
+DEFAULT_STRATEGY = "auto"
 
 
 class NoPlanError(Exception):

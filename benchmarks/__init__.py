@@ -1,1 +1,1 @@
-"""Benchmarks: strategies side by side on the shipped instances."""
+"""Benchmarks: strategies side by side on named suites of instances (`python -m benchmarks`)."""

@@ -424,7 +424,13 @@ def _plan_seats(plan: Json) -> dict[tuple[str, str], Json]:
 
 def test_happy_path_writes_the_plan_and_both_seating_plans(cafe):
     _, out, result = cafe
-    assert sorted(p.name for p in out.iterdir()) == ["groups.csv", "itinerary.csv", "plan.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "groups.csv",
+        "itinerary.csv",
+        "plan.html",
+        "plan.json",
+        "plan.xlsx",
+    ]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["status"] in ("optimal", "feasible")
     assert "wrote" in result.output  # the summary, not quiet
@@ -578,7 +584,9 @@ def test_visitors_csv_lists_each_visitors_route(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "groups.csv",
         "itinerary.csv",
+        "plan.html",
         "plan.json",
+        "plan.xlsx",
         "visitors.csv",
     ]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +42,16 @@ def load_instance(path: str | Path) -> Instance:
     return parse_instance(read_json(Path(path)))
 
 
-def write_files_atomically(directory: Path, contents: dict[str, str]) -> list[Path]:
+def write_files_atomically(directory: Path, contents: Mapping[str, str | bytes]) -> list[Path]:
     """Write every file to a temporary name, then rename each into place: a failure while
-    writing leaves no partial file behind."""
+    writing leaves no partial file behind. Text is written as UTF-8, bytes as they are."""
     directory.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
         for name, text in contents.items():
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             staged.append((temporary, directory / name))
     except BaseException:
         for temporary, _ in staged:

@@ -315,11 +315,16 @@ def _pair_clauses(p: Problem) -> int:
     return per_person * p.n // 2
 
 
+def pair_model_fits(problem: Problem) -> bool:
+    """Can the model hold a meeting literal for every pair and grouping?"""
+    return _pair_clauses(problem) <= PAIR_CLAUSE_BUDGET
+
+
 def add_max_meetings(m: _Model) -> None:
     p = m.problem
     if p.max_meetings is None or p.max_meetings >= p.n_groupings:
         return
-    if _pair_clauses(p) > PAIR_CLAUSE_BUDGET:
+    if not pair_model_fits(p):
         raise ModelTooLarge("max_meetings over this many pairs is too large for the cpsat strategy")
     for a, b in combinations(range(p.n), 2):
         groupings = _meeting_groupings(p, a, b)
@@ -392,7 +397,7 @@ def _repeat_pairs(m: _Model, weight: Fraction) -> None:
     p = m.problem
     if p.n_groupings < 2:
         return
-    if _pair_clauses(p) > PAIR_CLAUSE_BUDGET:
+    if not pair_model_fits(p):
         m.notes.append("repeat_pairs left out of the model: too many pairs for cpsat")
         return
     repeats_of = []
@@ -626,10 +631,12 @@ class CpSat:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        hint: Assignment | None = None,
     ) -> Result:
+        """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
         start = time.perf_counter()
-        hint, bound = None, None
-        if _warm_start_pays(problem):
+        bound = None
+        if hint is None and _warm_start_pays(problem):
             first, scale = build(problem, leave_out=frozenset({"repeat_pairs"}))
             solver = _parameters(time_limit / 3, seed, self.workers)
             status = solver.solve(first.model)

@@ -1,0 +1,331 @@
+"""A registration spreadsheet (CSV or XLSX, English or French headers) as an instance.
+
+Organisers keep a list of people, not JSON: one row per person, columns named as they
+like (`Nom`, `Structure`, `Rôle`…). Every other column becomes an attribute. Errors point
+at the cell (`people.csv line 12, column "Structure"`), not at a JSON path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from allocator.model.errors import FieldIssue, InputError
+from allocator.model.instance import Instance
+from allocator.model.validate import parse_instance
+
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+OLD_FORMATS = (".xls", ".ods", ".numbers")
+Cell = str | int | float | None
+Json = dict[str, Any]
+
+# Normalised header (lower case, no accents, words split by single spaces) → field.
+HEADERS = {
+    "id": "id",
+    "identifiant": "id",
+    "identifier": "id",
+    "name": "name",
+    "nom": "name",
+    "full name": "name",
+    "nom complet": "name",
+    "nom et prenom": "name",
+    "nom prenom": "name",
+    "prenom nom": "name",
+    "last name": "name",
+    "surname": "name",
+    "nom de famille": "name",
+    "participant": "name",
+    "participante": "name",
+    "prenom": "first",
+    "first name": "first",
+    "firstname": "first",
+    "given name": "first",
+    "organisation": "organisation",
+    "organization": "organisation",
+    "structure": "organisation",
+    "organisme": "organisation",
+    "institution": "organisation",
+    "role": "role",
+    "fonction": "role",
+}
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,14})")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The cells of a spreadsheet with where each row was, to locate errors."""
+
+    source: str
+    unit: str
+    """`line` for CSV, `row` for XLSX: the word a reader of that file uses."""
+    header: list[str]
+    rows: list[tuple[int, list[Cell]]]
+    typed: bool
+    """XLSX cells carry their type; CSV cells are all text."""
+
+    def where(self, line: int, column: int | None = None) -> str:
+        place = f"{self.source} {self.unit} {line}"
+        return place if column is None else f'{place}, column "{self.column_name(column)}"'
+
+    def column_name(self, column: int) -> str:
+        return self.header[column] or f"#{column + 1}"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which column holds which participant field; `attributes` maps a header to its column."""
+
+    fields: dict[str, int]
+    attributes: dict[str, int] = field(default_factory=dict)
+
+
+def normalise_header(text: str) -> str:
+    """`Prénom_` → `prenom`: headers match whatever their case, accents and separators."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.split(r"[\s_\-./]+", plain.casefold())).strip()
+
+
+def is_spreadsheet(path: str | Path) -> bool:
+    """Read as a spreadsheet (older formats too, to be told how to save them)."""
+    return Path(path).suffix.casefold() in SPREADSHEET_SUFFIXES + OLD_FORMATS
+
+
+def spreadsheet_instance(
+    path: str | Path, *, groups: int, rounds: int, round_prefix: str = "round"
+) -> tuple[Json, Instance]:
+    """The instance JSON built from a spreadsheet, and its validated model: rounds
+    `round1…roundR` of `groups` balanced groups, the default objective."""
+    sheet = read_sheet(Path(path))
+    lines, people = participants(sheet)
+    data: Json = {
+        "name": Path(path).stem,
+        "participants": people,
+        "rounds": [{"id": f"{round_prefix}{k}", "groups": groups} for k in range(1, rounds + 1)],
+    }
+    try:
+        return data, parse_instance(data)
+    except InputError as exc:
+        raise InputError([_locate(issue, sheet, lines) for issue in exc.issues]) from None
+
+
+def read_sheet(path: Path) -> Sheet:
+    suffix = path.suffix.casefold()
+    if suffix in OLD_FORMATS:
+        raise _file_issue(path, f"{suffix} files cannot be read", "save it as .xlsx or .csv")
+    try:
+        return _read_xlsx(path) if suffix in (".xlsx", ".xlsm") else _read_csv(path)
+    except FileNotFoundError:
+        raise _file_issue(path, "file not found", "check the path") from None
+
+
+def _file_issue(path: Path, message: str, hint: str) -> InputError:
+    return InputError([FieldIssue(path.name, message, hint)])
+
+
+def _read_csv(path: Path) -> Sheet:
+    text = _decode(path.read_bytes(), path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows: list[tuple[int, list[Cell]]] = []
+    start = 1
+    for record in reader:
+        rows.append((start, [cell or None for cell in record]))
+        start = reader.line_num + 1
+    return _with_header(path.name, "line", rows, typed=False)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 with or without BOM, UTF-16 with BOM ("Unicode text"), else Windows-1252: what
+    Excel and LibreOffice export."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _file_issue(path, "the text encoding is not recognised", "save it as CSV UTF-8")
+
+
+def _delimiter(text: str) -> str:
+    """`,` or `;` (French Excel) or tab: the one that splits the header into most columns."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d])  # ties keep the first: `,`
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    """The first sheet; a formula cell gives its computed value, or its text when the file
+    holds no computed value (files written by programs)."""
+    values, formulas = _load_xlsx(path, data_only=True), _load_xlsx(path, data_only=False)
+    rows = [
+        (line, [_xlsx_cell(v if v is not None else f) for v, f in zip(shown, raw, strict=True)])
+        for line, (shown, raw) in enumerate(zip(values, formulas, strict=True), start=1)
+    ]
+    return _with_header(path.name, "row", rows, typed=True)
+
+
+def _load_xlsx(path: Path, *, data_only: bool) -> list[tuple[Any, ...]]:
+    try:
+        book = openpyxl.load_workbook(path, data_only=data_only)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise _file_issue(
+            path, f"not a readable .xlsx workbook ({exc})", "save it again as .xlsx"
+        ) from None
+    return list(book.worksheets[0].iter_rows(min_row=1, min_col=1, values_only=True))
+
+
+def _xlsx_cell(value: Any) -> Cell:
+    """Numbers stay numbers; dates become ISO text, booleans and the rest text; `''` is empty."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
+    return text or None
+
+
+def _with_header(source: str, unit: str, rows: list[tuple[int, list[Cell]]], typed: bool) -> Sheet:
+    """The first non-empty row is the header; empty rows are dropped; short rows padded."""
+    rows = [(line, cells) for line, cells in rows if any(_present(c) for c in cells)]
+    if not rows:
+        raise InputError([FieldIssue(source, "the spreadsheet is empty", "add a header row")])
+    (_, header), body = rows[0], rows[1:]
+    width = len(header)
+    padded = [(line, cells + [None] * (width - len(cells))) for line, cells in body]
+    names = ["" if c is None else str(c).strip() for c in header]
+    return Sheet(source, unit, names, padded, typed)
+
+
+def _present(cell: Cell) -> bool:
+    return cell is not None and (not isinstance(cell, str) or cell.strip() != "")
+
+
+def columns(sheet: Sheet) -> Columns:
+    """Recognise the header; refuse two columns for one field and values without a header."""
+    found: dict[str, int] = {}
+    attributes: dict[str, int] = {}
+    issues: list[FieldIssue] = []
+    for k, title in enumerate(sheet.header):
+        if not title:
+            if any(len(cells) > k and _present(cells[k]) for _, cells in sheet.rows):
+                issues.append(
+                    FieldIssue(
+                        sheet.where(1, k),
+                        "this column has values but no header",
+                        "name the column in the first row",
+                    )
+                )
+            continue
+        kind = HEADERS.get(normalise_header(title))
+        target, key = (found, kind) if kind else (attributes, title)
+        if key in target:
+            first = sheet.column_name(target[key])
+            issues.append(
+                FieldIssue(
+                    sheet.where(1, k),
+                    f'this column repeats the column "{first}"',
+                    "keep one of them or rename this one",
+                )
+            )
+            continue
+        target[key] = k
+    if issues:
+        raise InputError(issues)
+    return Columns(found, attributes)
+
+
+def participants(sheet: Sheet) -> tuple[list[int], list[Json]]:
+    """One participant per row, and the line each came from."""
+    cols = columns(sheet)
+    issues = [
+        FieldIssue(sheet.where(line, k), "there is a value here but no column header", "")
+        for line, cells in sheet.rows
+        for k in range(len(sheet.header), len(cells))
+        if _present(cells[k])
+    ]
+    if not sheet.rows:
+        issues.append(FieldIssue(sheet.source, "no participant rows below the header", ""))
+    if issues:
+        raise InputError(issues)
+    ids = _ids(sheet, cols)
+    attributes = {title: _attribute_column(sheet, k) for title, k in cols.attributes.items()}
+    people = [
+        _participant(pid, cells, cols, {title: values[r] for title, values in attributes.items()})
+        for r, (pid, (_, cells)) in enumerate(zip(ids, sheet.rows, strict=True))
+    ]
+    return [line for line, _ in sheet.rows], people
+
+
+def _ids(sheet: Sheet, cols: Columns) -> list[str]:
+    """The id column when there is one (every cell filled), else `p001`, `p002`…"""
+    if "id" not in cols.fields:
+        width = max(3, len(str(len(sheet.rows))))
+        return [f"p{k:0{width}d}" for k in range(1, len(sheet.rows) + 1)]
+    k = cols.fields["id"]
+    missing = [
+        FieldIssue(
+            sheet.where(line, k),
+            "the id is empty",
+            "give every row an id, or remove the id column to number rows",
+        )
+        for line, cells in sheet.rows
+        if _text(cells[k]) is None
+    ]
+    if missing:
+        raise InputError(missing)
+    return [str(_text(cells[k])) for _, cells in sheet.rows]
+
+
+def _text(cell: Cell) -> str | None:
+    """A cell as text without its surrounding spaces; empty is None."""
+    if cell is None:
+        return None
+    text = str(cell).strip()
+    return text or None
+
+
+def _participant(pid: str, cells: list[Cell], cols: Columns, attributes: dict[str, Cell]) -> Json:
+    get = {kind: _text(cells[k]) for kind, k in cols.fields.items()}
+    full = " ".join(part for part in (get.get("first"), get.get("name")) if part)
+    person: Json = {"id": pid}
+    if full:
+        person["name"] = full
+    for kind in ("organisation", "role"):
+        if get.get(kind) is not None:
+            person[kind] = get[kind]
+    person["attributes"] = {k: v for k, v in attributes.items() if v is not None}
+    return person
+
+
+def _attribute_column(sheet: Sheet, k: int) -> list[Cell]:
+    """Typed XLSX cells as they are; a CSV column of plain integers only (no leading zero,
+    as in phone numbers or postcodes kept as text) becomes numbers; the rest is text."""
+    cells = [cells[k] for _, cells in sheet.rows]
+    if sheet.typed:
+        return [c if isinstance(c, int | float) else _text(c) for c in cells]
+    texts = [_text(c) for c in cells]
+    if any(t is not None for t in texts) and all(t is None or _INTEGER.fullmatch(t) for t in texts):
+        return [None if t is None else int(t) for t in texts]
+    return texts
+
+
+def _locate(issue: FieldIssue, sheet: Sheet, lines: list[int]) -> FieldIssue:
+    """`participants[3].organisation` → `people.csv line 5, column "Structure"`."""
+    match = re.fullmatch(r"participants\[(\d+)\](?:\.(\w+))?(?:\.(.+))?", issue.path)
+    if match is None:
+        return issue
+    row, key, attribute = int(match[1]), match[2] or "id", match[3]
+    cols = columns(sheet)
+    column = cols.attributes.get(attribute) if key == "attributes" else cols.fields.get(key)
+    return FieldIssue(sheet.where(lines[row], column), issue.message, issue.hint)

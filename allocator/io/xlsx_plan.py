@@ -1,0 +1,119 @@
+"""The plan as an Excel workbook: an itinerary sheet and a sheet per round, to sort, filter
+and print from the spreadsheet organisers already use.
+
+Cells hold text through `safe_cell`, as in the CSVs: a name like `=HYPERLINK(...)` is
+stored as text with a leading quote mark, so no cell of the workbook is a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from allocator.i18n import labels
+from allocator.io.csv_plans import safe_cell
+from allocator.model.instance import Instance
+
+Plan = dict[str, Any]
+Row = list[str | None]
+MAX_WIDTH = 50
+
+
+def workbook_bytes(instance: Instance, plan: Plan, lang: str = "en") -> bytes:
+    """The .xlsx file's bytes: the itinerary first, then one sheet per round."""
+    words = labels(lang)
+    book = Workbook()
+    names: set[str] = set()
+    _fill(book.active, _sheet_name(words["itinerary"], names), *_itinerary(instance, plan, words))
+    for rnd in plan["rounds"]:
+        sheet = book.create_sheet()
+        _fill(sheet, _sheet_name(rnd["id"], names), *_round_rows(instance, rnd, words))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(wanted: str, taken: set[str]) -> str:
+    """Excel refuses `[]:*?/\\` and names over 31 characters, and compares names ignoring case."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", wanted)[:31].strip("'") or "sheet"
+    name, k = base, 1
+    while name.casefold() in taken:
+        k += 1
+        name = f"{base[: 31 - len(str(k)) - 1]}~{k}"
+    taken.add(name.casefold())
+    return name
+
+
+def _itinerary(instance: Instance, plan: Plan, words: dict[str, str]) -> tuple[Row, list[Row]]:
+    seat = {
+        (pid, rnd["id"]): group["id"]
+        for rnd in plan["rounds"]
+        for group in rnd["groups"]
+        for pid in group["members"]
+    }
+    rounds = [rnd["id"] for rnd in plan["rounds"]]
+    header = [words["participant"], words["organisation"], words["role"], "id", *rounds]
+    rows = [
+        [p.display_name, p.organisation, p.role, p.id, *(seat.get((p.id, r)) for r in rounds)]
+        for p in instance.participants
+    ]
+    return header, rows
+
+
+def _round_rows(
+    instance: Instance, rnd: dict[str, Any], words: dict[str, str]
+) -> tuple[Row, list[Row]]:
+    people = {p.id: p for p in instance.participants}
+    visitors = {v.id: v.display_name for v in instance.visitors}
+    header = [
+        words["group"],
+        words["participant"],
+        words["organisation"],
+        words["role"],
+        words["duty"],
+        words["visitor"],
+        "id",
+    ]
+    rows = []
+    for group in rnd["groups"]:
+        held = {pid: duty for duty, holders in group["duties"].items() for pid in holders}
+        visitor = visitors.get(group["visitor"], group["visitor"])
+        for pid in group["members"]:
+            person = people[pid]
+            rows.append(
+                [
+                    group["id"],
+                    person.display_name,
+                    person.organisation,
+                    person.role,
+                    held.get(pid),
+                    visitor,
+                    pid,
+                ]
+            )
+    return header, rows
+
+
+def _fill(sheet: Worksheet, title: str, header: Row, rows: list[Row]) -> None:
+    """Text cells made safe, a bold frozen header with filters, columns as wide as their text."""
+    sheet.title = title
+    for row in [header, *rows]:
+        sheet.append([_text(value) for value in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for column in sheet.columns:
+        width = max(len(str(cell.value or "")) for cell in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(width + 2, MAX_WIDTH)
+
+
+def _text(value: object) -> str | None:
+    """Formula-safe text without the control characters an .xlsx cannot hold; None stays empty."""
+    return None if value is None else ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))

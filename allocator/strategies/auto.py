@@ -1,0 +1,54 @@
+"""The default strategy: pick and combine the others by the instance's shape.
+
+Where the local search owns every rule, it runs first (most of the time on large
+instances, where CP-SAT's pair model would not fit); if time is left and the CP-SAT model
+is small enough, CP-SAT starts from its plan to improve it and prove a bound. Elsewhere
+(visitors, rounds kept or merged, ratios...) CP-SAT solves alone.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from allocator.model.problem import Problem
+from allocator.strategies.base import ProgressCallback, Result
+from allocator.strategies.cpsat import CpSat, pair_model_fits
+from allocator.strategies.local_search import LocalSearch, search_target, unsupported
+
+
+class Auto:
+    name = "auto"
+
+    def solve(
+        self,
+        problem: Problem,
+        *,
+        time_limit: float,
+        seed: int,
+        progress: ProgressCallback | None = None,
+    ) -> Result:
+        began = time.perf_counter()
+        if unsupported(problem):
+            return self._named(
+                CpSat().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+            )
+        refine = pair_model_fits(problem)
+        share = time_limit / 2 if refine else time_limit
+        local = LocalSearch().solve(problem, time_limit=share, seed=seed, progress=progress)
+        left = time_limit - (time.perf_counter() - began)
+        if local.assignment is None or not refine or left < 1.0:
+            return self._named(local)
+        if local.stats["best_cost"] <= search_target(problem) + 1e-9:
+            return self._named(local)  # at the counting bound: nothing left to prove
+        exact = CpSat().solve(
+            problem, time_limit=left, seed=seed, progress=progress, hint=local.assignment
+        )
+        if exact.assignment is None:
+            return self._named(replace(local, bound=exact.bound))
+        return self._named(exact)
+
+    def _named(self, result: Result) -> Result:
+        return replace(
+            result, strategy=self.name, stats={**result.stats, "engine": result.strategy}
+        )

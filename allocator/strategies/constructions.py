@@ -1,0 +1,138 @@
+"""Starting plans for the local search: resolvable designs where the shape allows one, and
+a greedy that seats each round avoiding the people one has already met and colleagues."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from allocator.model.problem import Problem
+from allocator.strategies.base import ABSENT, Assignment, empty_assignment
+
+IRREDUCIBLE = {
+    4: (2, 2, (1, 1)),
+    8: (2, 3, (1, 1, 0)),
+    9: (3, 2, (1, 0)),
+    16: (2, 4, (1, 1, 0, 0)),
+    25: (5, 2, (2, 1)),
+    27: (3, 3, (1, 2, 0)),
+    32: (2, 5, (1, 0, 1, 0, 0)),
+    49: (7, 2, (1, 0)),
+}
+"""q = p^k → (p, k, c_0..c_{k-1}) with x^k = −(c_0 + c_1 x + …) defining GF(q)."""
+
+
+def _is_prime(q: int) -> bool:
+    return q >= 2 and all(q % d for d in range(2, int(q**0.5) + 1))
+
+
+def field_tables(q: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Addition and multiplication tables of GF(q), for primes and a few prime powers."""
+    if _is_prime(q):
+        a = np.arange(q)
+        return (a[:, None] + a[None, :]) % q, (a[:, None] * a[None, :]) % q
+    if q not in IRREDUCIBLE:
+        return None
+    p, k, low = IRREDUCIBLE[q]
+    digits = [[(e // p**i) % p for i in range(k)] for e in range(q)]
+
+    def number(poly: list[int]) -> int:
+        return sum(c * p**i for i, c in enumerate(poly))
+
+    def times(a: list[int], b: list[int]) -> list[int]:
+        prod = [0] * (2 * k - 1)
+        for i, x in enumerate(a):
+            for j, y in enumerate(b):
+                prod[i + j] = (prod[i + j] + x * y) % p
+        for d in range(2 * k - 2, k - 1, -1):  # reduce x^d = x^(d-k) · x^k
+            c, prod[d] = prod[d], 0
+            for i, coeff in enumerate(low):
+                prod[d - k + i] = (prod[d - k + i] - c * coeff) % p
+        return prod[:k]
+
+    add = np.array(
+        [[number([(x + y) % p for x, y in zip(a, b, strict=True)]) for b in digits] for a in digits]
+    )
+    mul = np.array([[number(times(a, b)) for b in digits] for a in digits])
+    return add, mul
+
+
+def affine_plane_rounds(q: int, rounds: int) -> np.ndarray | None:
+    """Parallel classes of the affine plane AG(2, q): q² points in q groups of q for up to q + 1
+    rounds, every pair of points together exactly once over all q + 1 rounds."""
+    tables = field_tables(q)
+    if tables is None or rounds > q + 1:
+        return None
+    add, mul = tables
+    negate = np.array([int(np.flatnonzero(add[x] == 0)[0]) for x in range(q)])
+    x, y = np.divmod(np.arange(q * q), q)
+    plan = np.empty((rounds, q * q), dtype=np.int64)
+    for m in range(rounds):
+        plan[m] = x if m == q else add[y, negate[mul[m, x]]]  # line y = m·x + b → b
+    return plan
+
+
+def design_start(problem: Problem) -> Assignment | None:
+    """An affine-plane plan when every round seats the same q² people in q groups of q."""
+    sizes = {(len(s.groups), s.groups[0].min_size, s.groups[0].max_size) for s in problem.rounds}
+    if len(sizes) != 1 or not problem.present.all():
+        return None
+    groups, low, high = sizes.pop()
+    if problem.n != groups * groups or not (low <= groups <= high):
+        return None
+    if any(s.kind != "new" for s in problem.rounds):
+        return None
+    design = affine_plane_rounds(groups, len(problem.rounds))
+    if design is None:
+        return None
+    plan = empty_assignment(problem)
+    plan.group[:] = design
+    return plan
+
+
+def target_sizes(problem: Problem, r: int) -> np.ndarray:
+    """Sizes as even as the bounds allow (fewest pairs seated together)."""
+    shape = problem.rounds[r]
+    sizes = np.array([g.min_size for g in shape.groups])
+    high = np.array([g.max_size for g in shape.groups])
+    for _ in range(len(shape.present) - int(sizes.sum())):
+        room = np.flatnonzero(sizes < high)
+        sizes[room[np.argmin(sizes[room])]] += 1
+    return sizes
+
+
+def greedy_start(problem: Problem, seed: int, weights: tuple[float, float]) -> Assignment:
+    """Seat each round person by person (random order) in the group with room where they
+    have the fewest colleagues and people already met; pins are seated first."""
+    rng = np.random.default_rng(seed)
+    w_same, w_rep = weights
+    plan = empty_assignment(problem)
+    partners: list[list[int]] = [[] for _ in range(problem.n)]
+    org = problem.organisation.of
+    pins = {(q, r): g for q, r, g in problem.fixed}
+    for r, shape in enumerate(problem.rounds):
+        room = target_sizes(problem, r).astype(float)
+        orgs = np.zeros((len(shape.groups), max(1, len(problem.organisation.values))))
+        people = rng.permutation(np.array(shape.present, dtype=np.int64))
+        people = sorted(people.tolist(), key=lambda q: (q, r) not in pins)
+        for q in people:
+            if (q, r) in pins:
+                g = pins[q, r]
+            else:
+                cost = np.zeros(len(shape.groups))
+                if org[q] >= 0:
+                    cost += w_same * orgs[:, org[q]]
+                met = [x for x in partners[q] if plan.group[r, x] != ABSENT]
+                if met:
+                    cost += w_rep * np.bincount(plan.group[r, met], minlength=len(shape.groups))
+                cost += rng.random(len(shape.groups)) * 1e-3
+                cost[room <= 0] = np.inf
+                g = int(np.argmin(cost))
+            plan.group[r, q] = g
+            room[g] -= 1
+            if org[q] >= 0:
+                orgs[g, org[q]] += 1
+        for g in range(len(shape.groups)):
+            seated = np.flatnonzero(plan.group[r] == g).tolist()
+            for q in seated:
+                partners[q].extend(x for x in seated if x != q)
+    return plan

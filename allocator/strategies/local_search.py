@@ -1,0 +1,312 @@
+"""Local search: tabu over swaps and moves, compiled with numba, for people who reshuffle
+every round.
+
+It owns the rules it can score incrementally (sizes, organisation cap, max_meetings,
+fixed seats) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`;
+duties are handed out afterwards, least-loaded first. On anything else (visitors, rounds
+that keep or merge groups, ratios, balance, apart/together) it refuses loudly, so that
+`auto` hands the instance to CP-SAT.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.analysis.bounds import metric_bounds
+from allocator.model.problem import Problem
+from allocator.strategies import kernels
+from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback, Result
+from allocator.strategies.constructions import design_start, greedy_start
+
+DENSE_PAIRS_LIMIT = 6000
+"""A `pairs` term is held as a dense n × n matrix up to this many participants."""
+
+TENURE = (4, 30)
+"""A moved seat stays tabu for TENURE[0] + a random number below TENURE[1] steps."""
+
+STALL = 20
+"""Steps without a new best, per participant, before returning to the best plan perturbed."""
+
+PERTURBATION = 0.05
+"""Random swaps of a perturbation, per participant."""
+
+CHUNK = 2000
+"""Search steps between two looks at the clock."""
+
+WHOLE_NEIGHBOURHOOD_LIMIT = 1500
+"""Up to this many (participant, round) seats, every step weighs every conflicted seat."""
+
+
+class UnsupportedError(Exception):
+    """The instance has rules this strategy does not handle; the message lists them."""
+
+
+def unsupported(problem: Problem) -> list[str]:
+    """What stops the local search from owning every rule of this instance."""
+    c = problem.instance.constraints
+    reasons = []
+    if any(r.kind != "new" for r in problem.rounds):
+        reasons.append("rounds with same_groups_as or merge_of")
+    if any(problem.round_visitors):
+        reasons.append("visitors")
+    for name, present in (
+        ("role_ratio", c.role_ratio),
+        ("balance", c.balance),
+        ("apart", c.apart),
+        ("together", c.together),
+    ):
+        if present:
+            reasons.append(name)
+    if any(d.eligible.sum() < problem.n for d in problem.duties):
+        reasons.append("duties limited to some roles")
+    pairs = [t for t in problem.objective if t.term == "pairs"]
+    if pairs and problem.n > DENSE_PAIRS_LIMIT:
+        reasons.append(f"a pairs term over more than {DENSE_PAIRS_LIMIT} participants")
+    if any(t.term == "duty_repeats" and t.weight < 0 for t in problem.objective):
+        reasons.append("a negative duty_repeats weight")
+    return reasons
+
+
+@dataclass
+class SearchState:
+    """Everything the compiled kernels read and update, as arrays."""
+
+    group_of: np.ndarray
+    members: np.ndarray
+    size: np.ndarray
+    slot: np.ndarray
+    meet: np.ndarray
+    org: np.ndarray
+    org_count: np.ndarray
+    cap: np.ndarray
+    codes: np.ndarray
+    vcount: np.ndarray
+    nv: np.ndarray
+    present: np.ndarray
+    w_imb: np.ndarray
+    pair_w: np.ndarray
+    weights: np.ndarray
+    movable: np.ndarray
+    min_size: np.ndarray
+    max_size: np.ndarray
+    n_groups: np.ndarray
+
+    def rebuild(self) -> None:
+        kernels.rebuild(
+            self.group_of,
+            self.members,
+            self.size,
+            self.slot,
+            self.meet,
+            self.org,
+            self.org_count,
+            self.codes,
+            self.vcount,
+        )
+
+    def cost(self) -> float:
+        return kernels.total_cost(
+            self.size,
+            self.meet,
+            self.org_count,
+            self.cap,
+            self.vcount,
+            self.nv,
+            self.present,
+            self.w_imb,
+            self.pair_w,
+            self.weights,
+        )
+
+
+def _weight(problem: Problem, term: str) -> float:
+    return sum(t.weight for t in problem.objective if t.term == term)
+
+
+def _pair_matrix(problem: Problem) -> np.ndarray:
+    terms = [t for t in problem.objective if t.term == "pairs"]
+    if not terms:
+        return np.zeros((1, 1))
+    dense = np.zeros((problem.n, problem.n))
+    for t in terms:
+        dense[t.pair_i, t.pair_j] += t.weight * t.pair_w
+    return dense + dense.T
+
+
+def search_target(problem: Problem) -> float:
+    """The counting bound of the terms the search scores: reaching it proves optimality."""
+    if any(t.weight < 0 for t in problem.objective if t.term != "duty_repeats"):
+        return -np.inf
+    bounds = metric_bounds(problem)
+    return sum(t.weight * bounds[t.key] for t in problem.objective if t.term != "duty_repeats")
+
+
+def build_state(problem: Problem, start: Assignment) -> SearchState:
+    rounds, n = len(problem.rounds), problem.n
+    groups = max(len(s.groups) for s in problem.rounds)
+    biggest = max(g.max_size for s in problem.rounds for g in s.groups)
+    imbalance = [t for t in problem.objective if t.term == "imbalance"]
+    values = max([len(t.codes.values) for t in imbalance] + [1])
+    codes = np.array([t.codes.of for t in imbalance], dtype=np.int64).reshape(len(imbalance), n)
+    nv = np.zeros((len(imbalance), rounds, values), dtype=np.int64)
+    for t in range(len(imbalance)):
+        for r in range(rounds):
+            here = codes[t][problem.present[r] & (codes[t] >= 0)]
+            nv[t, r] = np.bincount(here, minlength=values)
+    movable = problem.present.copy()
+    for q, r, _ in problem.fixed:
+        movable[r, q] = False
+    penalty = 1.0 + 1000.0 * sum(abs(t.weight) for t in problem.objective) * max(1, n)
+    max_meet = problem.max_meetings if problem.max_meetings is not None else 255
+    bounds = np.zeros((rounds, groups), dtype=np.int64)
+    state = SearchState(
+        group_of=start.group.copy(),
+        members=np.full(
+            (rounds, groups, min(biggest, n) + 1), -1, dtype=np.int64
+        ),  # +1: a swap passes through one extra seat
+        size=np.zeros((rounds, groups), dtype=np.int64),
+        slot=np.full((rounds, n), -1, dtype=np.int64),
+        meet=np.zeros((n, n), dtype=np.uint8),
+        org=problem.organisation.of.astype(np.int64),
+        org_count=np.zeros(
+            (rounds, groups, max(1, len(problem.organisation.values))), dtype=np.int64
+        ),
+        cap=np.array([n + 1 if c is None else c for c in problem.org_cap], dtype=np.int64),
+        codes=codes,
+        vcount=np.zeros((len(imbalance), rounds, groups, values), dtype=np.int64),
+        nv=nv,
+        present=problem.present.sum(axis=1).astype(np.int64),
+        w_imb=np.array([t.weight for t in imbalance], dtype=np.float64),
+        pair_w=_pair_matrix(problem),
+        weights=np.array(
+            [
+                _weight(problem, "same_organisation"),
+                _weight(problem, "repeat_pairs"),
+                1.0,
+                penalty,
+                max_meet,
+                search_target(problem),
+                TENURE[0],
+                TENURE[1],
+                max(2, n * PERTURBATION),
+            ]
+        ),
+        movable=movable,
+        min_size=bounds.copy(),
+        max_size=bounds.copy(),
+        n_groups=np.array([len(s.groups) for s in problem.rounds], dtype=np.int64),
+    )
+    for r, shape in enumerate(problem.rounds):
+        for g, group in enumerate(shape.groups):
+            state.min_size[r, g], state.max_size[r, g] = group.min_size, group.max_size
+    state.rebuild()
+    return state
+
+
+def hand_out_duties(problem: Problem, plan: Assignment) -> None:
+    """Each group's holders are its members with the fewest duties so far."""
+    held = np.zeros(problem.n, dtype=np.int64)
+    for r, shape in enumerate(problem.rounds):
+        for g in range(len(shape.groups)):
+            seated = np.flatnonzero(plan.group[r] == g)
+            for d, duty in enumerate(problem.duties):
+                if r not in duty.rounds:
+                    continue
+                free = [q for q in seated if duty.eligible[q] and plan.duty[r, q] == ABSENT]
+                for q in sorted(free, key=lambda q: (held[q], q))[: duty.per_group]:
+                    plan.duty[r, q] = d
+                    held[q] += 1
+
+
+def _penalised(state: SearchState) -> bool:
+    """Does the plan break the organisation cap or max_meetings (the rules scored as penalties)?"""
+    over_cap = (state.org_count > state.cap[:, None, None]).any()
+    n = state.meet.shape[0]
+    over_meet = state.weights[4] < 255 and any(
+        (state.meet[a, a + 1 :] > state.weights[4]).any() for a in range(n)
+    )
+    return bool(over_cap or over_meet)
+
+
+class LocalSearch:
+    """Construction (affine plane or greedy), then compiled tabu search to the time limit
+    or to the counting bound, whichever comes first."""
+
+    name = "local"
+
+    def solve(
+        self,
+        problem: Problem,
+        *,
+        time_limit: float,
+        seed: int,
+        progress: ProgressCallback | None = None,
+        start: Assignment | None = None,
+    ) -> Result:
+        reasons = unsupported(problem)
+        if reasons:
+            raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
+        began = time.perf_counter()
+        weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
+        start = start or design_start(problem) or greedy_start(problem, seed, weights)
+        state = build_state(problem, start)
+        kernels.seed_rng(seed)
+        best = state.group_of.copy()
+        cost = best_cost = state.cost()
+        tabu = np.zeros((*state.group_of.shape, state.n_groups.max()), dtype=np.int32)
+        iteration, evaluations = 0, 0
+        stall = max(200, STALL * problem.n)
+        whole = problem.n * len(problem.rounds) <= WHOLE_NEIGHBOURHOOD_LIMIT
+        while best_cost > state.weights[5] + 1e-9 and time.perf_counter() - began < time_limit:
+            cost, iteration, best_cost, done = kernels.search(
+                CHUNK // 10 if whole else CHUNK,
+                cost,
+                state.group_of,
+                state.members,
+                state.size,
+                state.slot,
+                state.meet,
+                state.org,
+                state.org_count,
+                state.cap,
+                state.codes,
+                state.vcount,
+                state.nv,
+                state.present,
+                state.w_imb,
+                state.pair_w,
+                state.weights,
+                state.movable,
+                state.min_size,
+                state.max_size,
+                state.n_groups,
+                tabu,
+                iteration,
+                best_cost,
+                best,
+                stall,
+                64,
+                whole,
+            )
+            evaluations += done
+            if progress:
+                progress(Progress(time.perf_counter() - began, best_cost, None))
+        state.group_of[:] = best
+        state.rebuild()
+        seconds = time.perf_counter() - began
+        stats = {
+            "iterations": iteration,
+            "evaluations": evaluations,
+            "best_cost": best_cost,
+            "evaluations_per_second": evaluations / max(seconds, 1e-9),
+        }
+        if _penalised(state):
+            return Result(self.name, seed, seconds, "unknown", None, stats=stats)
+        plan = Assignment(
+            group=best, visitor_group=start.visitor_group.copy(), duty=np.full_like(best, ABSENT)
+        )
+        hand_out_duties(problem, plan)
+        return Result(self.name, seed, seconds, "feasible", plan, stats=stats)

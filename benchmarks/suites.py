@@ -1,0 +1,80 @@
+"""Named benchmark suites, as data: which instances, and the time limit each is judged at.
+
+Instances are built on the fly from `allocator.examples` (a generator name and its
+arguments), so a 10,000-person instance costs no committed JSON and every child process
+rebuilds exactly the same one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from allocator import examples
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One instance of a suite: a JSON file or a generator call, and its time limits."""
+
+    name: str
+    time_limits: tuple[float, ...]
+    path: str | None = None
+    generator: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def build(self) -> dict[str, Any]:
+        """The instance as JSON data: read from the file, or generated."""
+        if self.path is not None:
+            return json.loads(Path(self.path).read_text(encoding="utf-8"))
+        return getattr(examples, str(self.generator))(**self.kwargs)
+
+
+def generated(name: str, generator: str, time_limit: float, **kwargs: Any) -> Case:
+    return Case(name, (time_limit,), generator=generator, kwargs=kwargs)
+
+
+def from_file(path: Path, time_limit: float) -> Case:
+    return Case(path.stem, (time_limit,), path=str(path.resolve()))
+
+
+def golfer(groups: int, size: int, rounds: int, time_limit: float) -> Case:
+    return generated(
+        f"golfer_{groups}_{size}_{rounds}",
+        "social_golfer",
+        time_limit,
+        groups=groups,
+        size=size,
+        rounds=rounds,
+    )
+
+
+SUITES: dict[str, list[Case]] = {
+    # Issue 3's Social Golfer targets: zero repeated pairs within these limits.
+    "golfers": [
+        golfer(5, 3, 7, 20),
+        golfer(4, 4, 5, 20),
+        golfer(5, 5, 6, 30),
+        golfer(7, 7, 8, 60),
+        golfer(8, 4, 9, 60),
+        golfer(10, 6, 4, 20),
+    ],
+    # Issue 3's scale targets: both mixing terms at their counting bounds.
+    "scale": [
+        generated("large_event_800", "large_event", 60, people=800, organisations=50),
+        generated(
+            "large_event_10000", "large_event", 600, people=10_000, organisations=600, rounds=4
+        ),
+    ],
+    # The instances an organiser sees first, read from their committed files.
+    "shipped": [from_file(path, 60) for path in sorted((ROOT / "instances").glob("*.json"))],
+    # Seconds-long runs that exercise the whole runner (used by the tests).
+    "smoke": [
+        golfer(3, 3, 2, 2),
+        generated("world_cafe_small", "world_cafe", 2, people=16, tables=4, rotations=2),
+    ],
+}

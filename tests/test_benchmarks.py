@@ -1,0 +1,131 @@
+"""The benchmark runner: the smoke suite end to end through `python -m benchmarks` (one
+process per run, in parallel), and the large-event generator the scale suite builds on."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from allocator import STRATEGIES, examples, parse_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(
+    0, str(ROOT)
+)  # `benchmarks` sits beside the package, uninstalled: plain `pytest` too
+
+from benchmarks.report import LEADING, TRAILING, gap  # noqa: E402
+from benchmarks.runner import measure, plan_runs  # noqa: E402
+from benchmarks.suites import SUITES, Case  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("smoke")
+    command = [sys.executable, "-m", "benchmarks", "--suite", "smoke", "--jobs", "2"]
+    subprocess.run([*command, "--out", str(out)], cwd=ROOT, check=True, timeout=120)
+    return out
+
+
+def read_rows(out: Path) -> list[dict[str, str]]:
+    with (out / "results.csv").open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_one_row_per_instance_strategy_and_seed(smoke):
+    runs = Counter((r["instance"], r["strategy"], r["seed"]) for r in read_rows(smoke))
+    expected = {(case.name, s, "0") for case in SUITES["smoke"] for s in STRATEGIES}
+    assert set(runs) == expected
+    assert set(runs.values()) == {1}
+
+
+def test_columns_hold_metrics_beside_their_bounds_and_measurements(smoke):
+    rows = read_rows(smoke)
+    assert {*LEADING, *TRAILING, "repeat_pairs", "repeat_pairs_bound"} <= set(rows[0])
+    for row in rows:
+        assert row["status"] in {"optimal", "feasible"}, row
+        assert float(row["peak_mb"]) > 0
+        assert float(row["wall_seconds"]) > 0
+        assert int(row["violations"]) >= 0
+        assert float(row["gap"]) >= 0
+
+
+def test_markdown_has_a_table_per_instance_and_the_command(smoke):
+    text = (smoke / "results.md").read_text(encoding="utf-8")
+    assert "python -m benchmarks --suite smoke --jobs 2 --out" in text
+    assert "cores (" in text
+    strategies = " | ".join(STRATEGIES)
+    for case in SUITES["smoke"]:
+        heading = text.index(f"## {case.name} — ")
+        assert f"| | {strategies} |" in text[heading:]
+    assert text.count("| objective |") == len(SUITES["smoke"])
+
+
+def test_a_crash_is_a_row_not_a_failure():
+    broken = Case("broken", (1,), generator="social_golfer", kwargs={"groups": 0})
+    (run,) = plan_runs([broken], ["random"], [0], None)
+    row = measure(run, n=0)
+    assert row["status"] == "crashed"
+    assert "TypeError" in row["error"]
+    assert row["peak_mb"] > 0
+
+
+def test_gap_is_relative_to_the_objective():
+    assert gap({"objective": 200.0, "bound": 150.0}) == 0.25
+    assert gap({"objective": 0.5, "bound": 0.0}) == 0.5
+    assert gap({"objective": 3.0, "bound": None}) is None
+
+
+def test_time_limits_given_replace_the_suites_own():
+    runs = plan_runs(SUITES["golfers"], ["random"], [0, 1], [5, 10])
+    assert len(runs) == len(SUITES["golfers"]) * 2 * 2
+    assert {run.time_limit for run in runs} == {5, 10}
+    assert [r.time_limit for r in plan_runs(SUITES["golfers"], ["random"], [0], None)] == [
+        20,
+        20,
+        30,
+        60,
+        60,
+        20,
+    ]
+
+
+def test_large_event_shape():
+    data = examples.large_event()
+    parse_instance(data)
+    assert data == examples.large_event()
+    people = data["participants"]
+    assert len(people) == 800
+    assert len({p["name"] for p in people}) == 800
+    sizes = sorted(Counter(p["organisation"] for p in people).values(), reverse=True)
+    assert len(sizes) == 50
+    assert sizes[0] > 10 * sizes[-1]  # skewed: a few large organisations, a long tail
+    assert data["rounds"] == [
+        {"id": f"round{k}", "groups": 100, "min_size": 8, "max_size": 8} for k in (1, 2, 3)
+    ]
+    assert data["duties"] == [{"name": "reporter", "per_group": 1}]
+    assert "constraints" not in data
+    assert "objective" not in data
+    assert all("role" not in p for p in people)
+
+
+def test_large_event_options():
+    data = examples.large_event(people=803, duty=None, roles=True)
+    parse_instance(data)
+    assert all("min_size" not in r for r in data["rounds"])  # 803 / 8: balanced sizes
+    assert "duties" not in data
+    assert set(Counter(p["role"] for p in data["participants"])) == {"worker", "user"}
+
+
+def test_large_event_builds_ten_thousand_people_quickly():
+    start = time.perf_counter()
+    data = examples.large_event(people=10_000, organisations=600, rounds=4)
+    assert time.perf_counter() - start < 2
+    assert len(data["participants"]) == 10_000
+    assert len({p["organisation"] for p in data["participants"]}) == 600
+    assert data["rounds"][0]["groups"] == 1250
