@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from allocator.evaluation import evaluate, verify
-from allocator.i18n import LANGS, labels
+from allocator.i18n import LANGS, labels, number
 from allocator.io.csv_plans import seating_plans
 from allocator.io.files import load_instance, read_json, write_files_atomically
 from allocator.io.html_plan import people_met, render_html
@@ -215,9 +215,9 @@ def _summary(solution: Solution, written: list[Path], lang: str) -> None:
     click.echo(f"  {'objective':<24}{plan['objective']:>12,.6g}{bound:>14}", err=True)
     met = list(people_met(plan).values())
     if met:
+        average = number(round(sum(met) / len(met), 1), lang)
         click.echo(
-            f"  {words['people_met']}: {words['average']} {sum(met) / len(met):.1f}, "
-            f"{words['minimum']} {min(met)}",
+            f"  {words['people_met']}: {words['average']} {average}, {words['minimum']} {min(met)}",
             err=True,
         )
     for path in written:
@@ -248,7 +248,9 @@ def init_command(
         _fail(EXIT_INPUT, f"{out} exists; nothing was written", ["pass --force to overwrite it"])
     _, text = _from_spreadsheet(people_path, groups, rounds, lang)
     written = write_files_atomically(out.parent, {out.name: text})
-    click.echo(f"wrote {written[0]}; edit it, then: allocate {written[0]} --out DIR", err=True)
+    click.echo(
+        f"{labels(lang)['wrote']} {written[0]}; then: allocate {written[0]} --out DIR", err=True
+    )
 
 
 @main.command("verify")

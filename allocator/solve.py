@@ -15,7 +15,7 @@ from allocator.model.problem import Problem, compile_problem
 from allocator.strategies.auto import Auto
 from allocator.strategies.base import ProgressCallback, Result, Strategy
 from allocator.strategies.cpsat import CpSat
-from allocator.strategies.local_search import LocalSearch
+from allocator.strategies.local_search import LocalSearch, UnsupportedError
 from allocator.strategies.random_draw import RandomDraw
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -64,9 +64,12 @@ def solve(
     conflicts = counting_conflicts(problem)
     if conflicts:
         raise InfeasibleError(conflicts)
-    result = make_strategy(strategy).solve(
-        problem, time_limit=time_limit, seed=seed, progress=progress
-    )
+    try:
+        result = make_strategy(strategy).solve(
+            problem, time_limit=time_limit, seed=seed, progress=progress
+        )
+    except UnsupportedError as exc:
+        raise NoPlanError(f"{exc}; use the `auto` or `cpsat` strategy") from None
     if result.status == "infeasible":
         raise InfeasibleError(list(result.conflicts))
     if result.assignment is None:

@@ -181,6 +181,13 @@ def test_csv_dialects_and_encodings_of_spreadsheet_exports(tmp_path, delimiter, 
     assert person["role"] == "usagère"
 
 
+def test_excel_sep_hint_line_sets_the_delimiter(tmp_path):
+    (tmp_path / "p.csv").write_text("sep=;\nNom;Structure\nAna, Bea;X\n", encoding="utf-8")
+    assert people(tmp_path / "p.csv")[0]["name"] == "Ana, Bea"
+    (tmp_path / "q.csv").write_text("sep=;\nid;Nom\na;A\na;B\n", encoding="utf-8")
+    assert 'q.csv line 4, column "id"' in issues(tmp_path / "q.csv")
+
+
 def test_xlsx_input_keeps_numbers_and_formula_text(tmp_path):
     rows = [
         ["Nom", "Structure", "Rôle", "Âge"],

@@ -135,7 +135,11 @@ def _file_issue(path: Path, message: str, hint: str) -> InputError:
 
 def _read_csv(path: Path) -> Sheet:
     text = _decode(path.read_bytes(), path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    hint = re.match(r"sep=(.)\r?\n", text)  # Excel's own first line naming the delimiter
+    delimiter = hint[1] if hint else _delimiter(text)
+    if hint:
+        text = "\n" + text[hint.end() :]  # an empty first line keeps the line numbers
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[Cell]]] = []
     start = 1
     for record in reader:

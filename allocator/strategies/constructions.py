@@ -3,6 +3,8 @@ a greedy that seats each round avoiding the people one has already met and colle
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from allocator.model.problem import Problem
@@ -71,17 +73,71 @@ def affine_plane_rounds(q: int, rounds: int) -> np.ndarray | None:
     return plan
 
 
-def design_start(problem: Problem) -> Assignment | None:
-    """An affine-plane plan when every round seats the same q² people in q groups of q."""
+def _prime_power(value: int) -> tuple[int, int] | None:
+    """(p, m) with value = p^m, p prime."""
+    for p in range(2, value + 1):
+        if value % p == 0:
+            m = 0
+            while value % p == 0:
+                value //= p
+                m += 1
+            return (p, m) if value == 1 else None
+    return None
+
+
+def subspace_rounds(
+    p: int, m: int, k: int, rounds: int, seed: int, budget: float
+) -> np.ndarray | None:
+    """Rounds from k-dimensional subspaces of GF(p)^m that pairwise meet only in 0: the cosets
+    of each subspace are the groups of one round, and two points share a coset of at most
+    one of them, so nobody meets twice. Randomised greedy with restarts, within `budget` s."""
+    rng = np.random.default_rng(seed)
+    digits = np.array([[(x // p**i) % p for i in range(m)] for x in range(p**m)])
+    weights = p ** np.arange(m)
+    combos = np.array([[(c // p**i) % p for i in range(k)] for c in range(p**k)])
+    deadline = time.perf_counter() + budget
+    while time.perf_counter() < deadline:
+        chosen: list[np.ndarray] = []
+        used: set[int] = set()
+        for _ in range(40 * rounds):
+            basis = digits[rng.integers(1, p**m, size=k)]
+            span = np.unique((combos @ basis) % p @ weights)
+            if len(span) != p**k or used & set(span[1:].tolist()):
+                continue
+            chosen.append(span)
+            used.update(span[1:].tolist())
+            if len(chosen) == rounds:
+                return _cosets(chosen, digits, weights, p)
+    return None
+
+
+def _cosets(
+    subspaces: list[np.ndarray], digits: np.ndarray, weights: np.ndarray, p: int
+) -> np.ndarray:
+    """Group index of every point in every round: its coset's smallest point, renumbered."""
+    plan = np.empty((len(subspaces), len(digits)), dtype=np.int64)
+    for r, span in enumerate(subspaces):
+        coset = ((digits[:, None, :] + digits[span][None, :, :]) % p) @ weights
+        _, plan[r] = np.unique(coset.min(axis=1), return_inverse=True)
+    return plan
+
+
+def design_start(problem: Problem, seed: int, budget: float) -> Assignment | None:
+    """A plan where nobody meets twice, when every round seats the same n people in groups of
+    one size s: an affine plane for n = s² (s a prime power), or cosets of subspaces for
+    n = p^m, s = p^k (p prime)."""
     sizes = {(len(s.groups), s.groups[0].min_size, s.groups[0].max_size) for s in problem.rounds}
-    if len(sizes) != 1 or not problem.present.all():
+    if len(sizes) != 1 or not problem.present.all() or any(s.kind != "new" for s in problem.rounds):
         return None
     groups, low, high = sizes.pop()
-    if problem.n != groups * groups or not (low <= groups <= high):
+    size = problem.n // groups
+    if problem.n != groups * size or not (low <= size <= high):
         return None
-    if any(s.kind != "new" for s in problem.rounds):
-        return None
-    design = affine_plane_rounds(groups, len(problem.rounds))
+    design = affine_plane_rounds(groups, len(problem.rounds)) if groups == size else None
+    powers = _prime_power(problem.n), _prime_power(size)
+    if design is None and None not in powers and powers[0][0] == powers[1][0]:
+        (p, m), (_, k) = powers
+        design = subspace_rounds(p, m, k, len(problem.rounds), seed, budget)
     if design is None:
         return None
     plan = empty_assignment(problem)

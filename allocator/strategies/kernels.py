@@ -315,9 +315,37 @@ def seed_rng(seed):
 
 @njit(cache=True)
 def _best_move_for(
-    r, p, it, cost, best_cost, group_of, members, size, meet, org, org_count, cap, codes, vcount,
-    nv, present, w_imb, pair_w, w, movable, min_size, max_size, n_groups, tabu, candidate_groups,
-    best_d, best_r, best_p, best_q, best_g, ties,
+    r,
+    p,
+    it,
+    cost,
+    best_cost,
+    group_of,
+    members,
+    size,
+    meet,
+    org,
+    org_count,
+    cap,
+    codes,
+    vcount,
+    nv,
+    present,
+    w_imb,
+    pair_w,
+    w,
+    movable,
+    min_size,
+    max_size,
+    n_groups,
+    tabu,
+    candidate_groups,
+    best_d,
+    best_r,
+    best_p,
+    best_q,
+    best_g,
+    ties,
 ):
     """Fold every swap and move of p in round r into the running best (random tie-break);
     a move sending someone back to a group they left within the tenure is tabu, unless it
@@ -334,8 +362,25 @@ def _best_move_for(
             q = members[r, g2, k]
             if not movable[r, q]:
                 continue
-            d = swap_delta(r, p, q, group_of, members, size, meet, org, org_count, cap, codes,
-                           vcount, nv, present, w_imb, pair_w, w)
+            d = swap_delta(
+                r,
+                p,
+                q,
+                group_of,
+                members,
+                size,
+                meet,
+                org,
+                org_count,
+                cap,
+                codes,
+                vcount,
+                nv,
+                present,
+                w_imb,
+                pair_w,
+                w,
+            )
             evaluations += 1
             if (tabu[r, p, g2] > it or tabu[r, q, g1] > it) and cost + d >= best_cost - 1e-9:
                 continue
@@ -346,8 +391,25 @@ def _best_move_for(
                 if np.random.randint(ties) == 0:
                     best_r, best_p, best_q, best_g = r, p, q, g2
         if size[r, g1] > min_size[r, g1] and size[r, g2] < max_size[r, g2]:
-            d = move_delta(r, p, g2, group_of, members, size, meet, org, org_count, cap, codes,
-                           vcount, nv, present, w_imb, pair_w, w)
+            d = move_delta(
+                r,
+                p,
+                g2,
+                group_of,
+                members,
+                size,
+                meet,
+                org,
+                org_count,
+                cap,
+                codes,
+                vcount,
+                nv,
+                present,
+                w_imb,
+                pair_w,
+                w,
+            )
             evaluations += 1
             if tabu[r, p, g2] > it and cost + d >= best_cost - 1e-9:
                 continue
@@ -362,9 +424,34 @@ def _best_move_for(
 
 @njit(cache=True)
 def search(
-    iterations, cost, group_of, members, size, slot, meet, org, org_count, cap, codes, vcount, nv,
-    present, w_imb, pair_w, w, movable, min_size, max_size, n_groups, tabu, it0, best_cost,
-    best_group_of, stall_limit, candidate_groups, whole_neighbourhood,
+    iterations,
+    cost,
+    group_of,
+    members,
+    size,
+    slot,
+    meet,
+    org,
+    org_count,
+    cap,
+    codes,
+    vcount,
+    nv,
+    present,
+    w_imb,
+    pair_w,
+    w,
+    movable,
+    min_size,
+    max_size,
+    n_groups,
+    tabu,
+    it0,
+    best_cost,
+    best_group_of,
+    stall_limit,
+    candidate_groups,
+    whole_neighbourhood,
 ):
     """Tabu search over swaps and moves; returns (cost, iteration, best cost, evaluations).
 
@@ -386,13 +473,45 @@ def search(
                 for p in range(n):
                     if not movable[r, p] or group_of[r, p] < 0:
                         continue
-                    if _person_conflict(r, p, group_of, members, size, meet, org, org_count, cap, w) <= 0:
+                    if (
+                        _person_conflict(
+                            r, p, group_of, members, size, meet, org, org_count, cap, w
+                        )
+                        <= 0
+                    ):
                         continue
                     best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
-                        r, p, it, cost, best_cost, group_of, members, size, meet, org, org_count,
-                        cap, codes, vcount, nv, present, w_imb, pair_w, w, movable, min_size,
-                        max_size, n_groups, tabu, candidate_groups, best_d, best_r, best_p,
-                        best_q, best_g, ties,
+                        r,
+                        p,
+                        it,
+                        cost,
+                        best_cost,
+                        group_of,
+                        members,
+                        size,
+                        meet,
+                        org,
+                        org_count,
+                        cap,
+                        codes,
+                        vcount,
+                        nv,
+                        present,
+                        w_imb,
+                        pair_w,
+                        w,
+                        movable,
+                        min_size,
+                        max_size,
+                        n_groups,
+                        tabu,
+                        candidate_groups,
+                        best_d,
+                        best_r,
+                        best_p,
+                        best_q,
+                        best_g,
+                        ties,
                     )
                     evaluations += done
         if best_r < 0:
@@ -401,19 +520,73 @@ def search(
             if p < 0:
                 continue
             best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
-                r, p, it, cost, best_cost, group_of, members, size, meet, org, org_count, cap,
-                codes, vcount, nv, present, w_imb, pair_w, w, movable, min_size, max_size,
-                n_groups, tabu, candidate_groups, best_d, best_r, best_p, best_q, best_g, ties,
+                r,
+                p,
+                it,
+                cost,
+                best_cost,
+                group_of,
+                members,
+                size,
+                meet,
+                org,
+                org_count,
+                cap,
+                codes,
+                vcount,
+                nv,
+                present,
+                w_imb,
+                pair_w,
+                w,
+                movable,
+                min_size,
+                max_size,
+                n_groups,
+                tabu,
+                candidate_groups,
+                best_d,
+                best_r,
+                best_p,
+                best_q,
+                best_g,
+                ties,
             )
             evaluations += done
         if best_g < 0:
             continue
         g1 = group_of[best_r, best_p]
-        relocate(best_r, best_p, best_g, group_of, members, size, slot, meet, org, org_count, codes, vcount)
+        relocate(
+            best_r,
+            best_p,
+            best_g,
+            group_of,
+            members,
+            size,
+            slot,
+            meet,
+            org,
+            org_count,
+            codes,
+            vcount,
+        )
         tenure = int(w[6]) + np.random.randint(int(w[7]))
         tabu[best_r, best_p, g1] = it + tenure
         if best_q >= 0:
-            relocate(best_r, best_q, g1, group_of, members, size, slot, meet, org, org_count, codes, vcount)
+            relocate(
+                best_r,
+                best_q,
+                g1,
+                group_of,
+                members,
+                size,
+                slot,
+                meet,
+                org,
+                org_count,
+                codes,
+                vcount,
+            )
             tabu[best_r, best_q, best_g] = it + tenure
         cost += best_d
         if cost < best_cost - 1e-9:
@@ -425,7 +598,19 @@ def search(
         if since_best >= stall_limit:
             group_of[:, :] = best_group_of
             rebuild(group_of, members, size, slot, meet, org, org_count, codes, vcount)
-            _perturb(group_of, members, size, slot, meet, org, org_count, codes, vcount, movable, int(w[8]))
+            _perturb(
+                group_of,
+                members,
+                size,
+                slot,
+                meet,
+                org,
+                org_count,
+                codes,
+                vcount,
+                movable,
+                int(w[8]),
+            )
             cost = total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, pair_w, w)
             since_best = 0
     return cost, it0 + iterations, best_cost, evaluations

@@ -251,7 +251,11 @@ class LocalSearch:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
         began = time.perf_counter()
         weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
-        start = start or design_start(problem) or greedy_start(problem, seed, weights)
+        start = (
+            start
+            or design_start(problem, seed, min(2.0, time_limit / 10))
+            or greedy_start(problem, seed, weights)
+        )
         state = build_state(problem, start)
         kernels.seed_rng(seed)
         best = state.group_of.copy()

@@ -1,0 +1,212 @@
+"""The compiled local search: incremental scores equal full recounts, plans keep every rule,
+and the constructions seat nobody with the same person twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocator import InfeasibleError, NoPlanError, compile_problem, parse_instance, solve
+from allocator.evaluation import evaluate
+from allocator.examples import large_event, partner_day, social_golfer
+from allocator.strategies import kernels
+from allocator.strategies.constructions import affine_plane_rounds, subspace_rounds
+from allocator.strategies.local_search import build_state
+from allocator.strategies.random_draw import RandomDraw
+
+
+def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles):
+    participants = [
+        {"id": f"p{k}", "organisation": f"o{k % orgs}", **({"role": "ab"[k % 2]} if roles else {})}
+        for k in range(draw_people)
+    ]
+    objective = [
+        {"term": "same_organisation", "weight": 7},
+        {"term": "repeat_pairs", "weight": 3},
+    ]
+    if roles:
+        objective.append({"term": "imbalance", "attribute": "role", "weight": 2})
+    if pairs:
+        objective.append(
+            {"term": "pairs", "weight": 1.5, "pairs": [[f"p{a}", f"p{b}", w] for a, b, w in pairs]}
+        )
+    return {
+        "name": "local",
+        "participants": participants,
+        "rounds": [
+            {"id": f"r{k}", "groups": groups, "min_size": 1, "max_size": draw_people}
+            for k in range(rounds)
+        ],
+        "constraints": {"max_per_organisation": cap, "max_meetings": max_meetings},
+        "objective": objective,
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    people=st.integers(6, 14),
+    rounds=st.integers(1, 3),
+    groups=st.integers(2, 4),
+    orgs=st.integers(1, 4),
+    cap=st.sampled_from([None, 2, 3]),
+    max_meetings=st.sampled_from([None, 1, 2]),
+    roles=st.booleans(),
+    seed=st.integers(0, 1000),
+    data=st.data(),
+)
+def test_every_move_delta_equals_the_recount(
+    people, rounds, groups, orgs, cap, max_meetings, roles, seed, data
+):
+    pairs = data.draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, people - 1), st.integers(0, people - 1), st.integers(-3, 3)
+            ).filter(lambda t: t[0] != t[1]),
+            max_size=6,
+        )
+    )
+    problem = compile_problem(
+        parse_instance(_instance(people, rounds, groups, orgs, cap, max_meetings, pairs, roles))
+    )
+    start = RandomDraw().solve(problem, time_limit=1, seed=seed).assignment
+    s = build_state(problem, start)
+    args = (
+        s.group_of,
+        s.members,
+        s.size,
+        s.meet,
+        s.org,
+        s.org_count,
+        s.cap,
+        s.codes,
+        s.vcount,
+        s.nv,
+        s.present,
+        s.w_imb,
+        s.pair_w,
+        s.weights,
+    )
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        r = int(rng.integers(rounds))
+        p, q = (int(x) for x in rng.integers(people, size=2))
+        g1, g2 = s.group_of[r, p], s.group_of[r, q]
+        before = s.cost()
+        if g1 != g2 and rng.random() < 0.5:
+            delta = kernels.swap_delta(r, p, q, *args)
+            kernels.relocate(
+                r,
+                p,
+                g2,
+                s.group_of,
+                s.members,
+                s.size,
+                s.slot,
+                s.meet,
+                s.org,
+                s.org_count,
+                s.codes,
+                s.vcount,
+            )
+            kernels.relocate(
+                r,
+                q,
+                g1,
+                s.group_of,
+                s.members,
+                s.size,
+                s.slot,
+                s.meet,
+                s.org,
+                s.org_count,
+                s.codes,
+                s.vcount,
+            )
+        else:
+            target = int(rng.integers(groups))
+            if target == g1 or s.size[r, g1] <= 1:
+                continue
+            delta = kernels.move_delta(r, p, target, *args)
+            kernels.relocate(
+                r,
+                p,
+                target,
+                s.group_of,
+                s.members,
+                s.size,
+                s.slot,
+                s.meet,
+                s.org,
+                s.org_count,
+                s.codes,
+                s.vcount,
+            )
+        assert s.cost() == pytest.approx(before + delta, abs=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    people=st.integers(6, 16),
+    rounds=st.integers(1, 3),
+    groups=st.integers(2, 4),
+    orgs=st.integers(1, 5),
+    cap=st.sampled_from([None, 2, 3]),
+    max_meetings=st.sampled_from([None, 1, 2]),
+    seed=st.integers(0, 100),
+)
+def test_local_plans_keep_every_rule_and_match_the_evaluator(
+    people, rounds, groups, orgs, cap, max_meetings, seed
+):
+    data = _instance(people, rounds, groups, orgs, cap, max_meetings, [], roles=True)
+    instance = parse_instance(data)
+    try:
+        solution = solve(instance, "local", time_limit=0.3, seed=seed)
+    except (InfeasibleError, NoPlanError):
+        return  # the local search may fail loudly; it must never return a broken plan
+    assert solution.violations == []
+    assert solution.plan["metrics"] == evaluate(instance, solution.plan)
+
+
+def test_local_refuses_rules_it_does_not_own():
+    with pytest.raises(NoPlanError, match="visitors"):
+        solve(parse_instance(partner_day(seed=0)), "local", time_limit=1)
+
+
+@pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 8, 9])
+def test_affine_planes_seat_nobody_twice(q):
+    design = affine_plane_rounds(q, q + 1)
+    together = sum(
+        np.triu(design[r][:, None] == design[r][None, :], k=1).astype(int) for r in range(q + 1)
+    )
+    assert (together[np.triu_indices(q * q, k=1)] == 1).all()  # every pair exactly once
+
+
+@pytest.mark.parametrize(("p", "m", "k", "rounds"), [(2, 5, 2, 9), (3, 3, 1, 13), (2, 4, 2, 5)])
+def test_subspace_designs_seat_nobody_twice(p, m, k, rounds):
+    design = subspace_rounds(p, m, k, rounds, seed=0, budget=5.0)
+    assert design is not None
+    for r in range(rounds):
+        assert (np.bincount(design[r]) == p**k).all()
+    together = sum(
+        np.triu(design[r][:, None] == design[r][None, :], k=1).astype(int) for r in range(rounds)
+    )
+    assert together.max() == 1
+
+
+@pytest.mark.parametrize(("g", "s", "w"), [(5, 3, 7), (8, 4, 9), (7, 7, 8)])
+def test_default_strategy_solves_social_golfers(g, s, w):
+    solution = solve(parse_instance(social_golfer(g, s, w)), time_limit=20, seed=0)
+    assert solution.valid
+    assert solution.plan["metrics"]["repeat_pairs"] == 0
+    assert solution.plan["status"] == "optimal"
+
+
+def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
+    solution = solve(
+        parse_instance(large_event(seed=2, people=400, organisations=30)), time_limit=20
+    )
+    assert solution.valid
+    for key, bound in solution.plan["metric_bounds"].items():
+        assert solution.plan["metrics"][key] == bound
