@@ -140,6 +140,12 @@ class _Ticker:
     show_default=True,
     help="Language of plan.html, plan.xlsx and the summary.",
 )
+@click.option(
+    "--from",
+    "earlier_path",
+    type=click.Path(dir_okay=False),
+    help="Day-of repair: an earlier plan.json to change as little as possible.",
+)
 def solve_command(
     instance_path: str,
     out_dir: str | None,
@@ -150,11 +156,14 @@ def solve_command(
     groups: int | None,
     rounds: int | None,
     lang: str,
+    earlier_path: str | None,
 ) -> None:
     """Solve INSTANCE (a JSON instance, or a .csv/.xlsx spreadsheet of participants with
     --groups and --rounds) and write DIR/plan.json, itinerary.csv, groups.csv (and
-    visitors.csv), plan.html and plan.xlsx; from a spreadsheet, also DIR/instance.json."""
+    visitors.csv), plan.html and plan.xlsx; from a spreadsheet, also DIR/instance.json.
+    With --from, first keep as many seats of the earlier plan as every rule allows."""
     instance, generated = _read_input(instance_path, groups, rounds, lang)
+    earlier = _read_earlier(earlier_path)
     out = Path(out_dir) if out_dir else Path(Path(instance_path).stem + "-plan")
     show = not quiet and sys.stderr.isatty()
     try:
@@ -164,6 +173,7 @@ def solve_command(
             time_limit=time_limit,
             seed=seed,
             progress=_Ticker() if show else None,
+            earlier_plan=earlier,
         )
     except InfeasibleError as exc:
         _fail(
@@ -184,6 +194,22 @@ def solve_command(
     written = write_files_atomically(out, _plan_files(instance, solution.plan, generated, lang))
     if not quiet:
         _summary(solution, written, lang)
+
+
+def _read_earlier(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        earlier = read_json(Path(path))
+    except InputError as exc:
+        _fail(EXIT_INPUT, f"{path}: cannot read the earlier plan", [str(i) for i in exc.issues])
+    if not isinstance(earlier, dict) or not isinstance(earlier.get("rounds"), list):
+        _fail(
+            EXIT_INPUT,
+            f"{path}: not a plan (no `rounds` list)",
+            ["pass the plan.json that allocate wrote"],
+        )
+    return earlier
 
 
 def _plan_files(

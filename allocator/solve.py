@@ -13,7 +13,7 @@ from allocator.model.errors import InfeasibleError
 from allocator.model.instance import Instance
 from allocator.model.problem import Problem, compile_problem
 from allocator.strategies.auto import Auto
-from allocator.strategies.base import ProgressCallback, Result, Strategy
+from allocator.strategies.base import Assignment, ProgressCallback, Result, Strategy
 from allocator.strategies.cpsat import CpSat
 from allocator.strategies.local_search import LocalSearch, UnsupportedError
 from allocator.strategies.random_draw import RandomDraw
@@ -57,10 +57,14 @@ def solve(
     time_limit: float = 60.0,
     seed: int = 0,
     progress: ProgressCallback | None = None,
+    earlier_plan: dict[str, Any] | None = None,
 ) -> Solution:
     """Compile, rule out what counting proves impossible, run the strategy, then score and
-    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`."""
-    problem = compile_problem(instance)
+    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`.
+
+    With `earlier_plan` (day-of repair after cancellations and walk-ins), the plan first
+    changes as few of its seats as possible, then optimises the objective."""
+    problem = compile_problem(instance, earlier_plan)
     conflicts = counting_conflicts(problem)
     if conflicts:
         raise InfeasibleError(conflicts)
@@ -106,4 +110,15 @@ def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str,
     if result.status == "optimal" or (bound is not None and bound >= objective):
         plan["status"] = "optimal"
     plan.update(objective=objective, bound=bound, metrics=metrics, metric_bounds=bounds)
+    if problem.keep is not None:
+        plan["repair"] = repair_summary(problem, result.assignment)
     return plan
+
+
+def repair_summary(problem: Problem, assignment: Assignment) -> dict[str, int]:
+    """How many of the earlier plan's seats (participant still present, group still there)
+    the new plan keeps."""
+    assert problem.keep is not None
+    compared = problem.keep >= 0
+    kept = int((assignment.group[compared] == problem.keep[compared]).sum())
+    return {"seats_compared": int(compared.sum()), "seats_kept": kept}

@@ -82,6 +82,9 @@ class Problem:
     max_meetings: int | None
     visitors_exactly_once: bool
     objective: tuple[Objective, ...]
+    keep: np.ndarray | None = None
+    """Day-of repair: (rounds, participants) group index of the earlier plan, ABSENT where
+    there is none; strategies first minimise how many of these seats change."""
 
     @property
     def n(self) -> int:
@@ -176,8 +179,24 @@ def _objective(instance: Instance) -> tuple[Objective, ...]:
     return tuple(terms)
 
 
-def compile_problem(instance: Instance) -> Problem:
-    """Build the arrays once; `instance` must have passed `parse_instance`."""
+def earlier_seats(instance: Instance, shapes: tuple[RoundShape, ...], plan: dict) -> np.ndarray:
+    """The seats of an earlier plan that still exist: same participant, round and group id."""
+    person = {p.id: k for k, p in enumerate(instance.participants)}
+    seats = np.full((len(shapes), len(person)), NONE, dtype=np.int64)
+    for r, shape in enumerate(shapes):
+        groups = {g.id: k for k, g in enumerate(shape.groups)}
+        old = next((rnd for rnd in plan.get("rounds", []) if rnd.get("id") == shape.id), None)
+        for group in (old or {}).get("groups", []):
+            for pid in group.get("members", []):
+                if pid in person and group.get("id") in groups and person[pid] in shape.present:
+                    seats[r, person[pid]] = groups[group["id"]]
+    seats.flags.writeable = False
+    return seats
+
+
+def compile_problem(instance: Instance, earlier_plan: dict | None = None) -> Problem:
+    """Build the arrays once; `instance` must have passed `parse_instance`. With an
+    `earlier_plan`, the problem is a repair that keeps as many of its seats as it can."""
     shapes = tuple(round_shapes(instance))
     n = len(instance.participants)
     present = np.zeros((len(shapes), n), dtype=bool)
@@ -216,4 +235,5 @@ def compile_problem(instance: Instance) -> Problem:
         max_meetings=c.max_meetings,
         visitors_exactly_once=c.visitor_meetings == "exactly_once",
         objective=_objective(instance),
+        keep=None if earlier_plan is None else earlier_seats(instance, shapes, earlier_plan),
     )

@@ -14,7 +14,7 @@ from dataclasses import replace
 from allocator.model.problem import Problem
 from allocator.strategies.base import ProgressCallback, Result
 from allocator.strategies.cpsat import CpSat, pair_model_fits
-from allocator.strategies.local_search import LocalSearch, search_target, unsupported
+from allocator.strategies.local_search import LocalSearch, plan_cost, search_target, unsupported
 
 
 class Auto:
@@ -44,7 +44,9 @@ class Auto:
         exact = CpSat().solve(
             problem, time_limit=left, seed=seed, progress=progress, hint=local.assignment
         )
-        if exact.assignment is None:
+        if exact.assignment is None or plan_cost(problem, local.assignment) < plan_cost(
+            problem, exact.assignment
+        ):
             return self._named(replace(local, bound=exact.bound))
         return self._named(exact)
 

@@ -524,6 +524,18 @@ def build(
 # -- solving ---------------------------------------------------------------------------------
 
 
+class _StopAfter(cp_model.CpSolverSolutionCallback):
+    """Let a first solve run until it has a plan and `seconds` have passed, not longer."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_solution_callback(self) -> None:
+        if self.wall_time >= self.seconds:
+            self.stop_search()
+
+
 class _Reporter(cp_model.CpSolverSolutionCallback):
     def __init__(self, scale: int, progress: ProgressCallback):
         super().__init__()
@@ -596,6 +608,16 @@ def _warm_start_pays(problem: Problem) -> bool:
     return weighted and problem.n_groupings >= 2 and problem.n >= 40
 
 
+def _hint_seats(m: _Model, seats: np.ndarray) -> None:
+    """Hint the earlier plan's seats (a partial hint: CP-SAT completes it)."""
+    done: set[int] = set()
+    for (r, q), row in m.seat.items():
+        g = int(seats[r, q])
+        if g >= 0 and row[g].index not in done:
+            done.add(row[g].index)
+            m.model.add_hint(row[g], True)
+
+
 def _hint(m: _Model, plan: Assignment) -> None:
     """Hint every decision literal once (rounds that keep groups share their literals)."""
     values: dict[int, tuple[cp_model.IntVar, bool]] = {}
@@ -612,12 +634,23 @@ def _hint(m: _Model, plan: Assignment) -> None:
         m.model.add_hint(lit, value)
 
 
+def moved_seats(m: _Model) -> cp_model.LinearExprT:
+    """Day-of repair: how many seats of the earlier plan change."""
+    keep = m.problem.keep
+    return sum(
+        1 - m.seat[r, q][int(keep[r, q])]
+        for (r, q) in m.seat
+        if keep is not None and keep[r, q] >= 0
+    )
+
+
 class CpSat:
     """OR-Tools CP-SAT on the whole model, using every core it is given.
 
     On larger instances with `repeat_pairs`, a first solve without that term (a third of
-    the time) seeds the full model with a hint; its bound stays valid for the full objective
-    because the term left out is never negative."""
+    the time, longer until it has a plan) seeds the full model with a hint; its bound stays valid for the full objective
+    because the term left out is never negative. A repair first minimises the seats that
+    change, then the objective among plans that change no more."""
 
     name = "cpsat"
 
@@ -635,16 +668,29 @@ class CpSat:
     ) -> Result:
         """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
         start = time.perf_counter()
-        bound = None
-        if hint is None and _warm_start_pays(problem):
+        bound, most_moves = None, None
+        if problem.keep is not None:
+            first, _ = build(problem, leave_out=frozenset(t.term for t in problem.objective))
+            first.model.clear_objective()
+            first.model.minimize(moved_seats(first))
+            _hint_seats(first, problem.keep)
+            solver = _parameters(time_limit * 0.6, seed, self.workers)
+            status = solver.solve(first.model, _StopAfter(time_limit / 3))
+            if status == cp_model.INFEASIBLE:
+                return self._infeasible(problem, time_limit, seed, start)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                hint, most_moves = _read(first, solver), round(solver.objective_value)
+        elif hint is None and _warm_start_pays(problem):
             first, scale = build(problem, leave_out=frozenset({"repeat_pairs"}))
-            solver = _parameters(time_limit / 3, seed, self.workers)
-            status = solver.solve(first.model)
+            solver = _parameters(time_limit * 0.6, seed, self.workers)
+            status = solver.solve(first.model, _StopAfter(time_limit / 3))
             if status == cp_model.INFEASIBLE:
                 return self._infeasible(problem, time_limit, seed, start)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 hint, bound = _read(first, solver), solver.best_objective_bound / scale
         m, scale = build(problem)
+        if most_moves is not None:
+            m.model.add(moved_seats(m) <= most_moves)
         if hint is not None:
             _hint(m, hint)
         solver = _parameters(time_limit - (time.perf_counter() - start), seed, self.workers)
@@ -655,20 +701,21 @@ class CpSat:
         }
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             full_bound = solver.best_objective_bound / scale
+            if problem.keep is None:
+                bound = full_bound if bound is None else max(bound, full_bound)
             return Result(
                 self.name,
                 seed,
                 time.perf_counter() - start,
-                "optimal" if status == cp_model.OPTIMAL else "feasible",
+                "optimal" if status == cp_model.OPTIMAL and problem.keep is None else "feasible",
                 _read(m, solver),
-                bound=full_bound if bound is None else max(bound, full_bound),
+                bound=bound,
                 stats=stats,
             )
-        if status == cp_model.INFEASIBLE:
+        if status == cp_model.INFEASIBLE and most_moves is None:
             return self._infeasible(problem, time_limit, seed, start)
-        status = (
-            "unknown" if hint is None else "feasible"
-        )  # the first solve's plan keeps every rule
+        # the first solve's plan, if any, keeps every rule
+        status = "unknown" if hint is None else "feasible"
         return Result(
             self.name, seed, time.perf_counter() - start, status, hint, bound, stats=stats
         )

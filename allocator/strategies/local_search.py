@@ -3,7 +3,7 @@ every round.
 
 It owns the rules it can score incrementally (sizes, organisation cap, max_meetings,
 fixed seats) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`;
-duties are handed out afterwards, least-loaded first. On anything else (visitors, rounds
+duties are handed out afterwards by an exact min-cost flow. On anything else (visitors, rounds
 that keep or merge groups, ratios, balance, apart/together) it refuses loudly, so that
 `auto` hands the instance to CP-SAT.
 """
@@ -20,6 +20,7 @@ from allocator.model.problem import Problem
 from allocator.strategies import kernels
 from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback, Result
 from allocator.strategies.constructions import design_start, greedy_start
+from allocator.strategies.duties import hand_out_duties
 
 DENSE_PAIRS_LIMIT = 6000
 """A `pairs` term is held as a dense n × n matrix up to this many participants."""
@@ -52,6 +53,8 @@ def unsupported(problem: Problem) -> list[str]:
         reasons.append("rounds with same_groups_as or merge_of")
     if any(problem.round_visitors):
         reasons.append("visitors")
+    if problem.keep is not None:
+        reasons.append("repairing an earlier plan")
     for name, present in (
         ("role_ratio", c.role_ratio),
         ("balance", c.balance),
@@ -60,8 +63,6 @@ def unsupported(problem: Problem) -> list[str]:
     ):
         if present:
             reasons.append(name)
-    if any(d.eligible.sum() < problem.n for d in problem.duties):
-        reasons.append("duties limited to some roles")
     pairs = [t for t in problem.objective if t.term == "pairs"]
     if pairs and problem.n > DENSE_PAIRS_LIMIT:
         reasons.append(f"a pairs term over more than {DENSE_PAIRS_LIMIT} participants")
@@ -206,19 +207,12 @@ def build_state(problem: Problem, start: Assignment) -> SearchState:
     return state
 
 
-def hand_out_duties(problem: Problem, plan: Assignment) -> None:
-    """Each group's holders are its members with the fewest duties so far."""
-    held = np.zeros(problem.n, dtype=np.int64)
-    for r, shape in enumerate(problem.rounds):
-        for g in range(len(shape.groups)):
-            seated = np.flatnonzero(plan.group[r] == g)
-            for d, duty in enumerate(problem.duties):
-                if r not in duty.rounds:
-                    continue
-                free = [q for q in seated if duty.eligible[q] and plan.duty[r, q] == ABSENT]
-                for q in sorted(free, key=lambda q: (held[q], q))[: duty.per_group]:
-                    plan.duty[r, q] = d
-                    held[q] += 1
+def plan_cost(problem: Problem, plan: Assignment) -> float:
+    """The search's own score of a plan (objective plus penalties), to compare strategies'
+    plans without borrowing the independent evaluator."""
+    duty_weight = _weight(problem, "duty_repeats")
+    held = (plan.duty != ABSENT).sum(axis=0)
+    return build_state(problem, plan).cost() + duty_weight * np.maximum(held - 1, 0).sum()
 
 
 def _penalised(state: SearchState) -> bool:
@@ -312,5 +306,6 @@ class LocalSearch:
         plan = Assignment(
             group=best, visitor_group=start.visitor_group.copy(), duty=np.full_like(best, ABSENT)
         )
-        hand_out_duties(problem, plan)
+        if not hand_out_duties(problem, plan):
+            return Result(self.name, seed, seconds, "unknown", None, stats=stats)
         return Result(self.name, seed, seconds, "feasible", plan, stats=stats)
