@@ -13,9 +13,15 @@ from allocator.model.errors import InfeasibleError
 from allocator.model.instance import Instance
 from allocator.model.problem import Problem, compile_problem
 from allocator.strategies.auto import Auto
-from allocator.strategies.base import Assignment, ProgressCallback, Result, Strategy
+from allocator.strategies.base import (
+    Assignment,
+    ProgressCallback,
+    Result,
+    Strategy,
+    UnsupportedError,
+)
 from allocator.strategies.cpsat import CpSat
-from allocator.strategies.local_search import LocalSearch, UnsupportedError
+from allocator.strategies.local_search import LocalSearch
 from allocator.strategies.random_draw import RandomDraw
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -73,7 +79,7 @@ def solve(
             problem, time_limit=time_limit, seed=seed, progress=progress
         )
     except UnsupportedError as exc:
-        raise NoPlanError(f"{exc}; use the `auto` or `cpsat` strategy") from None
+        raise NoPlanError(f"{exc}; try another strategy (`auto` picks one by shape)") from None
     if result.status == "infeasible":
         raise InfeasibleError(list(result.conflicts))
     if result.assignment is None:

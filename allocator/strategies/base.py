@@ -50,6 +50,11 @@ class Result:
     stats: dict[str, float] = field(default_factory=dict)
 
 
+class UnsupportedError(Exception):
+    """The strategy cannot take this instance (a rule it does not own, or a size it cannot
+    hold); the message says which, so that `auto` or the user picks another."""
+
+
 class Strategy(Protocol):
     name: str
 

@@ -25,8 +25,12 @@ from allocator.strategies.base import (
     Progress,
     ProgressCallback,
     Result,
+    UnsupportedError,
     empty_assignment,
 )
+
+SEAT_BUDGET = 1_000_000
+"""More (round, participant, group) seats than this and the model would not fit in memory."""
 
 PAIR_CLAUSE_BUDGET = 3_000_000
 """Above this many pair-meeting clauses the `repeat_pairs` term is left out of the model
@@ -684,6 +688,11 @@ class CpSat:
         hint: Assignment | None = None,
     ) -> Result:
         """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
+        seats = sum(len(r.present) * len(r.groups) for r in problem.rounds)
+        if seats > SEAT_BUDGET:
+            raise UnsupportedError(
+                f"the cpsat model would need {seats:,} seat variables (limit {SEAT_BUDGET:,})"
+            )
         start = time.perf_counter()
         bound, most_moves = None, None
         if problem.keep is not None:

@@ -18,7 +18,14 @@ import numpy as np
 from allocator.analysis.bounds import metric_bounds
 from allocator.model.problem import Problem
 from allocator.strategies import kernels
-from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback, Result
+from allocator.strategies.base import (
+    ABSENT,
+    Assignment,
+    Progress,
+    ProgressCallback,
+    Result,
+    UnsupportedError,
+)
 from allocator.strategies.constructions import design_start, greedy_start
 from allocator.strategies.duties import hand_out_duties
 
@@ -39,10 +46,6 @@ CHUNK = 2000
 
 WHOLE_NEIGHBOURHOOD_LIMIT = 1500
 """Up to this many (participant, round) seats, every step weighs every conflicted seat."""
-
-
-class UnsupportedError(Exception):
-    """The instance has rules this strategy does not handle; the message lists them."""
 
 
 def unsupported(problem: Problem) -> list[str]:
