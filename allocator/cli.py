@@ -17,6 +17,7 @@ from allocator.i18n import LANGS, labels, number
 from allocator.io.csv_plans import seating_plans
 from allocator.io.files import load_instance, read_json, write_files_atomically
 from allocator.io.html_plan import people_met, render_html
+from allocator.io.mdgplib import is_mdgplib, read_mdgplib
 from allocator.io.plan_json import dump_plan
 from allocator.io.spreadsheet import is_spreadsheet, spreadsheet_instance
 from allocator.io.xlsx_plan import workbook_bytes
@@ -85,8 +86,17 @@ def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> tuple[I
 def _read_input(
     path: str, groups: int | None, rounds: int | None, lang: str
 ) -> tuple[Instance, str | None]:
-    """A JSON instance as it is; a spreadsheet with the rounds and groups given on the
-    command line, plus the instance JSON it makes (None for a JSON instance)."""
+    """A JSON instance or an MDGPLIB file as it is; a spreadsheet with the rounds and groups
+    given on the command line, plus the instance JSON it makes (None otherwise)."""
+    if is_mdgplib(path):
+        try:
+            return read_mdgplib(path), None
+        except InputError as exc:
+            _fail(
+                EXIT_INPUT,
+                f"{path}: not a valid MDGPLIB file; nothing was written",
+                [str(i) for i in exc.issues],
+            )
     if not is_spreadsheet(path):
         if groups is not None or rounds is not None:
             _fail(

@@ -21,12 +21,14 @@ from allocator.strategies.base import (
     UnsupportedError,
 )
 from allocator.strategies.cpsat import CpSat
+from allocator.strategies.diversity import Diversity
 from allocator.strategies.local_search import LocalSearch
 from allocator.strategies.random_draw import RandomDraw
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "auto": Auto,
     "cpsat": CpSat,
+    "diversity": Diversity,
     "local": LocalSearch,
     "random": RandomDraw,
 }

@@ -7,13 +7,49 @@ rounds...) are checked in `validate.py`, which can name the exact field.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
 
 Id = Annotated[str, Field(min_length=1)]
 AttributeValue = str | int | float
 TermName = Literal["same_organisation", "repeat_pairs", "imbalance", "pairs", "duty_repeats"]
+
+
+def _matrix(value: Any) -> np.ndarray:
+    """A square table of numbers, held as a read-only numpy array: a 480 × 480 distance
+    matrix must not become 230,000 Python floats."""
+    if isinstance(value, np.ndarray):
+        array = np.array(value, dtype=np.float64)
+    else:
+        rows = value if isinstance(value, list) else None
+        if rows is None or not all(isinstance(row, list) for row in rows):
+            raise ValueError("a matrix is a list of rows, each a list of numbers")
+        if any(isinstance(x, bool) or not isinstance(x, int | float) for row in rows for x in row):
+            raise ValueError("every entry of the matrix must be a number")
+        if len({len(row) for row in rows}) > 1:
+            raise ValueError("the rows of the matrix have different lengths")
+        array = np.array(rows, dtype=np.float64)
+    if array.ndim != 2 or not np.isfinite(array).all():
+        raise ValueError("a matrix is a list of rows of finite numbers")
+    array.flags.writeable = False
+    return array
+
+
+Matrix = Annotated[
+    Any,
+    PlainValidator(_matrix),
+    WithJsonSchema({"type": "array", "items": {"type": "array", "items": {"type": "number"}}}),
+]
 
 
 class _Strict(BaseModel):
@@ -129,7 +165,7 @@ class Term(_Strict):
     attribute: Id | None = None
     pairs: list[Annotated[tuple[Id, Id, float], Strict(False)]] | None = None
     """JSON has no tuples: a `[id, id, number]` list is accepted as one."""
-    matrix: list[list[float]] | None = None
+    matrix: Matrix | None = None
 
     @model_validator(mode="after")
     def _extra_keys_match_term(self) -> Term:

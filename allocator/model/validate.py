@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from allocator.model.errors import FieldIssue, InputError
@@ -341,18 +342,19 @@ def _objective_issues(inst: Instance) -> Iterable[FieldIssue]:
             yield from _matrix_issues(term.matrix, len(inst.participants), f"objective[{k}].matrix")
 
 
-def _matrix_issues(matrix: list[list[float]], n: int, path: str) -> Iterable[FieldIssue]:
-    if len(matrix) != n or any(len(row) != n for row in matrix):
+def _matrix_issues(matrix: np.ndarray, n: int, path: str) -> Iterable[FieldIssue]:
+    if matrix.shape != (n, n):
         yield FieldIssue(
-            path, f"the matrix must be {n} × {n}, one row and column per participant", ""
+            path,
+            f"the matrix is {matrix.shape[0]} × {matrix.shape[1]} but must be {n} × {n}",
+            "one row and one column per participant, in the order of `participants`",
         )
         return
-    for i in range(n):
-        for j in range(i + 1, n):
-            if matrix[i][j] != matrix[j][i]:
-                yield FieldIssue(
-                    f"{path}[{i}][{j}]",
-                    f"the matrix is not symmetric: [{i}][{j}] = {matrix[i][j]} but [{j}][{i}] = {matrix[j][i]}",
-                    "a pair has one number: make both entries equal",
-                )
-                return
+    i, j = np.nonzero(matrix != matrix.T)
+    if len(i):
+        a, b = int(i[0]), int(j[0])
+        yield FieldIssue(
+            f"{path}[{a}][{b}]",
+            f"the matrix is not symmetric: [{a}][{b}] = {matrix[a, b]} but [{b}][{a}] = {matrix[b, a]}",
+            "a pair has one number: make both entries equal",
+        )

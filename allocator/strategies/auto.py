@@ -3,7 +3,8 @@
 Where the local search owns every rule, it runs first (most of the time on large
 instances, where CP-SAT's pair model would not fit); if time is left and the CP-SAT model
 is small enough, CP-SAT starts from its plan to improve it and prove a bound. Elsewhere
-(visitors, rounds kept or merged, ratios...) CP-SAT solves alone.
+(visitors, rounds kept or merged, ratios...) CP-SAT solves alone. One round scored by a
+`pairs` term alone (the Maximally Diverse Grouping Problem) goes to the diversity search.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import replace
 from allocator.model.problem import Problem
 from allocator.strategies.base import ProgressCallback, Result
 from allocator.strategies.cpsat import CpSat, pair_model_fits
+from allocator.strategies.diversity import Diversity
+from allocator.strategies.diversity import applies as diversity_rejects
 from allocator.strategies.local_search import LocalSearch, plan_cost, search_target, unsupported
 
 
@@ -29,6 +32,10 @@ class Auto:
         progress: ProgressCallback | None = None,
     ) -> Result:
         began = time.perf_counter()
+        if not diversity_rejects(problem):
+            return self._named(
+                Diversity().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+            )
         if unsupported(problem):
             return self._named(
                 CpSat().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
