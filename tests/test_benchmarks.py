@@ -48,6 +48,9 @@ def test_columns_hold_metrics_beside_their_bounds_and_measurements(smoke):
     rows = read_rows(smoke)
     assert {*LEADING, *TRAILING, "repeat_pairs", "repeat_pairs_bound"} <= set(rows[0])
     for row in rows:
+        if row["status"] == "no_plan":  # a strategy that refuses the instance says why
+            assert "does not handle" in row["error"], row
+            continue
         assert row["status"] in {"optimal", "feasible"}, row
         assert float(row["peak_mb"]) > 0
         assert float(row["wall_seconds"]) > 0
