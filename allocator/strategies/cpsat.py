@@ -319,6 +319,24 @@ def _pair_clauses(p: Problem) -> int:
     return per_person * p.n // 2
 
 
+def _check_size(problem: Problem) -> None:
+    """Refuse, before building anything, a model that would not fit in memory or time."""
+    seats = sum(len(r.present) * len(r.groups) for r in problem.rounds)
+    if seats > SEAT_BUDGET:
+        raise UnsupportedError(
+            f"the cpsat model would need {seats:,} seat variables (limit {SEAT_BUDGET:,})"
+        )
+    if any(t.term == "same_organisation" and t.weight != 0 for t in problem.objective):
+        sizes = np.bincount(problem.organisation.of[problem.organisation.of >= 0])
+        groups = sum(len(r.groups) for r in problem.rounds)
+        clauses = int((sizes * (sizes - 1) // 2).sum()) * groups
+        if clauses > PAIR_CLAUSE_BUDGET:
+            raise UnsupportedError(
+                f"the cpsat model would need {clauses:,} same-organisation pair clauses "
+                f"(limit {PAIR_CLAUSE_BUDGET:,})"
+            )
+
+
 def pair_model_fits(problem: Problem) -> bool:
     """Can the model hold a meeting literal for every pair and grouping?"""
     return _pair_clauses(problem) <= PAIR_CLAUSE_BUDGET
@@ -688,11 +706,7 @@ class CpSat:
         hint: Assignment | None = None,
     ) -> Result:
         """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
-        seats = sum(len(r.present) * len(r.groups) for r in problem.rounds)
-        if seats > SEAT_BUDGET:
-            raise UnsupportedError(
-                f"the cpsat model would need {seats:,} seat variables (limit {SEAT_BUDGET:,})"
-            )
+        _check_size(problem)
         start = time.perf_counter()
         bound, most_moves = None, None
         if problem.keep is not None:

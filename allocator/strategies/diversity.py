@@ -167,6 +167,19 @@ def _seed(seed):
     np.random.seed(seed)
 
 
+def _compile() -> None:
+    """Run every kernel once on a toy partition, so that compiling (seconds, once per machine
+    thanks to numba's cache) is not taken out of the search's time limit."""
+    w = np.ones((4, 4)) - np.eye(4)
+    group_of = np.array([0, 0, 1, 1], dtype=np.int64)
+    size = np.array([2, 2], dtype=np.int64)
+    gain = _gains(w, group_of, 2)
+    bounds = np.array([2, 2], dtype=np.int64)
+    tabu = np.zeros((4, 2), dtype=np.int64)
+    _tabu_run(w, gain, group_of, size, bounds, bounds, tabu, 0, 1, 1, 1)
+    _perturb(w, gain, group_of, size, 1)
+
+
 def _pair_numbers(problem: Problem) -> np.ndarray:
     """The weighted pair numbers as a dense symmetric matrix: meeting earns w[a, b]."""
     term = next(t for t in problem.objective if t.term == "pairs")
@@ -191,6 +204,7 @@ class Diversity:
         reasons = applies(problem)
         if reasons:
             raise UnsupportedError("the diversity search does not handle: " + ", ".join(reasons))
+        _compile()
         began = time.perf_counter()
         rng = np.random.default_rng(seed)
         _seed(seed)
