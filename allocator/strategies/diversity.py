@@ -143,12 +143,17 @@ def _tabu_run(w, gain, group_of, size, low, high, tabu, it0, stall_limit, tenure
 
 
 @njit(cache=True)
-def _perturb(w, gain, group_of, size, swaps):
+def _perturb(w, gain, group_of, size, low, high, steps):
+    """Random swaps, and random moves where the size bounds allow, to leave a basin."""
     n = group_of.shape[0]
-    for _ in range(swaps):
+    for _ in range(steps):
         p, q = np.random.randint(n), np.random.randint(n)
         g1, g2 = group_of[p], group_of[q]
-        if g1 != g2:
+        if g1 == g2:
+            continue
+        if np.random.randint(2) == 0 and size[g1] > low[g1] and size[g2] < high[g2]:
+            _move(w, gain, group_of, size, p, g2)
+        else:
             _move(w, gain, group_of, size, p, g2)
             _move(w, gain, group_of, size, q, g1)
 
@@ -177,7 +182,7 @@ def _compile() -> None:
     bounds = np.array([2, 2], dtype=np.int64)
     tabu = np.zeros((4, 2), dtype=np.int64)
     _tabu_run(w, gain, group_of, size, bounds, bounds, tabu, 0, 1, 1, 1)
-    _perturb(w, gain, group_of, size, 1)
+    _perturb(w, gain, group_of, size, bounds, bounds, 1)
 
 
 def _pair_numbers(problem: Problem) -> np.ndarray:
@@ -243,7 +248,15 @@ class Diversity:
                 stalled += 1
                 for p in np.flatnonzero(group_of != best_groups):
                     _move(w, gain, group_of, size, p, best_groups[p])
-            _perturb(w, gain, group_of, size, max(2, int(n * PERTURBATION * (1 + stalled % 5))))
+            _perturb(
+                w,
+                gain,
+                group_of,
+                size,
+                low,
+                high,
+                max(2, int(n * PERTURBATION * (1 + stalled % 5))),
+            )
             if progress:
                 progress(Progress(time.perf_counter() - began, -best, None))
         plan = empty_assignment(problem)
