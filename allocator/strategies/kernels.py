@@ -462,96 +462,38 @@ def search(
     a new best, the search returns to the best plan and perturbs it with random swaps.
     """
     rounds, n = group_of.shape
+    seats_r = np.empty(rounds * n, dtype=np.int64)
+    seats_p = np.empty(rounds * n, dtype=np.int64)
     evaluations = 0
     since_best = 0
     for it in range(it0, it0 + iterations):
         if best_cost <= w[5]:
             break
         best_d, best_r, best_p, best_q, best_g, ties = 1e300, -1, -1, -1, -1, 0
+        count = 0
         if whole_neighbourhood:
             for r in range(rounds):
                 for p in range(n):
-                    if not movable[r, p] or group_of[r, p] < 0:
-                        continue
-                    if (
-                        _person_conflict(
+                    if movable[r, p] and group_of[r, p] >= 0:
+                        conflict = _person_conflict(
                             r, p, group_of, members, size, meet, org, org_count, cap, w
                         )
-                        <= 0
-                    ):
-                        continue
-                    best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
-                        r,
-                        p,
-                        it,
-                        cost,
-                        best_cost,
-                        group_of,
-                        members,
-                        size,
-                        meet,
-                        org,
-                        org_count,
-                        cap,
-                        codes,
-                        vcount,
-                        nv,
-                        present,
-                        w_imb,
-                        pair_w,
-                        w,
-                        movable,
-                        min_size,
-                        max_size,
-                        n_groups,
-                        tabu,
-                        candidate_groups,
-                        best_d,
-                        best_r,
-                        best_p,
-                        best_q,
-                        best_g,
-                        ties,
-                    )
-                    evaluations += done
-        if best_r < 0:
+                        if conflict > 0:
+                            seats_r[count], seats_p[count] = r, p
+                            count += 1
+        if count == 0:
             r = np.random.randint(rounds)
             p = _sample_person(r, group_of, members, size, meet, org, org_count, cap, w, movable)
             if p < 0:
                 continue
+            seats_r[0], seats_p[0], count = r, p, 1
+        for k in range(count):
             best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
-                r,
-                p,
-                it,
-                cost,
-                best_cost,
-                group_of,
-                members,
-                size,
-                meet,
-                org,
-                org_count,
-                cap,
-                codes,
-                vcount,
-                nv,
-                present,
-                w_imb,
-                pair_w,
-                w,
-                movable,
-                min_size,
-                max_size,
-                n_groups,
-                tabu,
-                candidate_groups,
-                best_d,
-                best_r,
-                best_p,
-                best_q,
-                best_g,
-                ties,
-            )
+                seats_r[k], seats_p[k], it, cost, best_cost, group_of, members, size, meet,
+                org, org_count, cap, codes, vcount, nv, present, w_imb, pair_w, w, movable,
+                min_size, max_size, n_groups, tabu, candidate_groups, best_d, best_r, best_p,
+                best_q, best_g, ties,
+            )  # fmt: skip
             evaluations += done
         if best_g < 0:
             continue
