@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 
 from allocator.model.problem import Problem
-from allocator.strategies.base import ProgressCallback, Result
+from allocator.strategies.base import ProgressCallback, Result, UnsupportedError
 from allocator.strategies.cpsat import CpSat, pair_model_fits
 from allocator.strategies.diversity import Diversity
 from allocator.strategies.diversity import applies as diversity_rejects
@@ -44,15 +44,22 @@ class Auto:
         share = time_limit / 2 if refine else time_limit
         local = LocalSearch().solve(problem, time_limit=share, seed=seed, progress=progress)
         left = time_limit - (time.perf_counter() - began)
-        if local.assignment is None or not refine or left < 1.0:
+        if left < 1.0 or (local.assignment is not None and not refine):
             return self._named(local)
-        if local.stats["best_cost"] <= search_target(problem) + 1e-9:
+        if (
+            local.assignment is not None
+            and local.stats["best_cost"] <= search_target(problem) + 1e-9
+        ):
             return self._named(local)  # at the counting bound: nothing left to prove
-        exact = CpSat().solve(
-            problem, time_limit=left, seed=seed, progress=progress, hint=local.assignment
-        )
-        if exact.assignment is None or plan_cost(problem, local.assignment) < plan_cost(
-            problem, exact.assignment
+        try:
+            exact = CpSat().solve(
+                problem, time_limit=left, seed=seed, progress=progress, hint=local.assignment
+            )
+        except UnsupportedError:
+            return self._named(local)
+        if local.assignment is not None and (
+            exact.assignment is None
+            or plan_cost(problem, local.assignment) < plan_cost(problem, exact.assignment)
         ):
             return self._named(replace(local, bound=exact.bound))
         return self._named(exact)
