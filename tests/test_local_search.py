@@ -17,7 +17,7 @@ from allocator.strategies.local_search import build_state
 from allocator.strategies.random_draw import RandomDraw
 
 
-def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles):
+def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules=False):
     participants = [
         {"id": f"p{k}", "organisation": f"o{k % orgs}", **({"role": "ab"[k % 2]} if roles else {})}
         for k in range(draw_people)
@@ -39,7 +39,18 @@ def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles
             {"id": f"r{k}", "groups": groups, "min_size": 1, "max_size": draw_people}
             for k in range(rounds)
         ],
-        "constraints": {"max_per_organisation": cap, "max_meetings": max_meetings},
+        "constraints": {
+            "max_per_organisation": cap,
+            "max_meetings": max_meetings,
+            **(
+                {
+                    "balance": ["organisation"],
+                    "role_ratio": [{"role": "a", "per": "b", "min": 0.5, "max": 1.5}],
+                }
+                if rules and roles
+                else {}
+            ),
+        },
         "objective": objective,
     }
 
@@ -53,11 +64,12 @@ def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles
     cap=st.sampled_from([None, 2, 3]),
     max_meetings=st.sampled_from([None, 1, 2]),
     roles=st.booleans(),
+    rules=st.booleans(),
     seed=st.integers(0, 1000),
     data=st.data(),
 )
 def test_every_move_delta_equals_the_recount(
-    people, rounds, groups, orgs, cap, max_meetings, roles, seed, data
+    people, rounds, groups, orgs, cap, max_meetings, roles, rules, seed, data
 ):
     pairs = data.draw(
         st.lists(
@@ -68,7 +80,9 @@ def test_every_move_delta_equals_the_recount(
         )
     )
     problem = compile_problem(
-        parse_instance(_instance(people, rounds, groups, orgs, cap, max_meetings, pairs, roles))
+        parse_instance(
+            _instance(people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules)
+        )
     )
     start = RandomDraw().solve(problem, time_limit=1, seed=seed).assignment
     s = build_state(problem, start)
@@ -85,6 +99,7 @@ def test_every_move_delta_equals_the_recount(
         s.nv,
         s.present,
         s.w_imb,
+        s.ratios,
         s.pair_w,
         s.weights,
     )
@@ -154,12 +169,13 @@ def test_every_move_delta_equals_the_recount(
     orgs=st.integers(1, 5),
     cap=st.sampled_from([None, 2, 3]),
     max_meetings=st.sampled_from([None, 1, 2]),
+    rules=st.booleans(),
     seed=st.integers(0, 100),
 )
 def test_local_plans_keep_every_rule_and_match_the_evaluator(
-    people, rounds, groups, orgs, cap, max_meetings, seed
+    people, rounds, groups, orgs, cap, max_meetings, rules, seed
 ):
-    data = _instance(people, rounds, groups, orgs, cap, max_meetings, [], roles=True)
+    data = _instance(people, rounds, groups, orgs, cap, max_meetings, [], True, rules)
     instance = parse_instance(data)
     try:
         solution = solve(instance, "local", time_limit=0.3, seed=seed)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import heapq
 from math import comb
 
+import numpy as np
+
 from allocator.model.layout import RoundShape
 from allocator.model.problem import Problem
 
@@ -120,6 +122,26 @@ def pairs_bound(problem: Problem, term_index: int) -> float:
     return total
 
 
+def imbalance_bound(problem: Problem, term_index: int) -> float:
+    """In a group whose size is fixed, a value's target e is fixed too, and a count is a
+    whole number: each value costs at least the distance from e to the nearest integer."""
+    codes = problem.objective[term_index].codes.of
+    total = 0.0
+    for shape in problem.rounds:
+        if shape.kind == "same" or not shape.present:
+            continue
+        here = codes[list(shape.present)]
+        counts = np.bincount(here[here >= 0])
+        for group in shape.groups:
+            if group.min_size != group.max_size:
+                continue
+            targets = counts * group.min_size / len(shape.present)
+            total += float(
+                np.minimum(targets - np.floor(targets), np.ceil(targets) - targets).sum()
+            )
+    return total
+
+
 def metric_bounds(problem: Problem) -> dict[str, float]:
     """A lower bound for every term of the objective, keyed like the plan's metrics."""
     bounds: dict[str, float] = {}
@@ -132,8 +154,8 @@ def metric_bounds(problem: Problem) -> dict[str, float]:
             bounds[term.key] = duty_repeats_bound(problem)
         elif term.term == "pairs":
             bounds[term.key] = pairs_bound(problem, t)
-        else:
-            bounds[term.key] = 0.0
+        elif term.term == "imbalance":
+            bounds[term.key] = imbalance_bound(problem, t)
     return bounds
 
 

@@ -17,7 +17,7 @@ from allocator.strategies.base import ProgressCallback, Result, UnsupportedError
 from allocator.strategies.cpsat import CpSat, pair_model_fits
 from allocator.strategies.diversity import Diversity
 from allocator.strategies.diversity import applies as diversity_rejects
-from allocator.strategies.local_search import LocalSearch, plan_cost, search_target, unsupported
+from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound, unsupported
 
 
 class Auto:
@@ -46,10 +46,7 @@ class Auto:
         left = time_limit - (time.perf_counter() - began)
         if left < 1.0 or (local.assignment is not None and not refine):
             return self._named(local)
-        if (
-            local.assignment is not None
-            and local.stats["best_cost"] <= search_target(problem) + 1e-9
-        ):
+        if local.assignment is not None and reaches_bound(problem, local.stats["best_cost"]):
             return self._named(local)  # at the counting bound: nothing left to prove
         try:
             exact = CpSat().solve(

@@ -44,41 +44,97 @@ def _org_delta(c_from, c_to, cap, w_same, penalty):
     return d
 
 
-@njit(cache=True, inline="always")
-def _dev(count, nv, size, present):
-    return abs(count - nv * size / present)
+@njit(cache=True)
+def _value_cost(t, r, v, count, size, nv, present, attr_w, penalty):
+    """One attribute value in one group: attr_w[t, 0] × |count − e| (the imbalance term)
+    plus, when the attribute is under `balance` (attr_w[t, 1] = 1), `penalty` per unit that
+    present × count strays beyond present − 1 from n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
+    n_v, pr = nv[t, r, v], present[r]
+    cost = attr_w[t, 0] * abs(count - n_v * size / pr)
+    if attr_w[t, 1] > 0:
+        excess = abs(pr * count - n_v * size) - (pr - 1)
+        if excess > 0:
+            cost += penalty * excess
+    return cost
 
 
 @njit(cache=True)
-def _imbalance_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present):
+def _values_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present, attr_w, penalty):
     """Value a leaves g1 for g2 and value b leaves g2 for g1 (sizes unchanged)."""
     d = 0.0
-    s1, s2, pr = size[r, g1], size[r, g2], present[r]
-    if a >= 0:
-        n_a = nv[t, r, a]
-        d += _dev(vcount[t, r, g1, a] - 1, n_a, s1, pr) - _dev(vcount[t, r, g1, a], n_a, s1, pr)
-        d += _dev(vcount[t, r, g2, a] + 1, n_a, s2, pr) - _dev(vcount[t, r, g2, a], n_a, s2, pr)
-    if b >= 0:
-        n_b = nv[t, r, b]
-        d += _dev(vcount[t, r, g2, b] - 1, n_b, s2, pr) - _dev(vcount[t, r, g2, b], n_b, s2, pr)
-        d += _dev(vcount[t, r, g1, b] + 1, n_b, s1, pr) - _dev(vcount[t, r, g1, b], n_b, s1, pr)
+    s1, s2 = size[r, g1], size[r, g2]
+    for v, leaves, joins in ((a, g1, g2), (b, g2, g1)):
+        if v < 0:
+            continue
+        c_from, c_to = vcount[t, r, leaves, v], vcount[t, r, joins, v]
+        s_from, s_to = (s1, s2) if leaves == g1 else (s2, s1)
+        d += _value_cost(t, r, v, c_from - 1, s_from, nv, present, attr_w, penalty)
+        d -= _value_cost(t, r, v, c_from, s_from, nv, present, attr_w, penalty)
+        d += _value_cost(t, r, v, c_to + 1, s_to, nv, present, attr_w, penalty)
+        d -= _value_cost(t, r, v, c_to, s_to, nv, present, attr_w, penalty)
     return d
 
 
 @njit(cache=True)
-def _imbalance_move_delta(t, r, g1, g2, a, vcount, nv, size, present):
+def _values_move_delta(t, r, g1, g2, a, vcount, nv, size, present, attr_w, penalty):
     """Value a moves from g1 to g2: both sizes change, so every value's target moves."""
     d = 0.0
-    pr = present[r]
     for v in range(nv.shape[2]):
-        n_v = nv[t, r, v]
-        if n_v == 0:
+        if nv[t, r, v] == 0:
             continue
         c1, c2 = vcount[t, r, g1, v], vcount[t, r, g2, v]
         n1, n2 = c1 - (1 if v == a else 0), c2 + (1 if v == a else 0)
-        d += _dev(n1, n_v, size[r, g1] - 1, pr) - _dev(c1, n_v, size[r, g1], pr)
-        d += _dev(n2, n_v, size[r, g2] + 1, pr) - _dev(c2, n_v, size[r, g2], pr)
+        d += _value_cost(t, r, v, n1, size[r, g1] - 1, nv, present, attr_w, penalty)
+        d -= _value_cost(t, r, v, c1, size[r, g1], nv, present, attr_w, penalty)
+        d += _value_cost(t, r, v, n2, size[r, g2] + 1, nv, present, attr_w, penalty)
+        d -= _value_cost(t, r, v, c2, size[r, g2], nv, present, attr_w, penalty)
     return d
+
+
+@njit(cache=True)
+def _ratio_cost(r, g, vcount, ratios, penalty):
+    """Role-ratio rules (t_role, role, per, min_num, min_den, max_num, max_den; −1: no bound)
+    multiplied out as in FORMAT.md: `penalty` per unit of den·role − num·per beyond bounds."""
+    cost = 0.0
+    for k in range(ratios.shape[0]):
+        t = ratios[k, 0]
+        role, per = vcount[t, r, g, ratios[k, 1]], vcount[t, r, g, ratios[k, 2]]
+        if ratios[k, 3] >= 0:
+            short = ratios[k, 3] * per - ratios[k, 4] * role
+            if short > 0:
+                cost += penalty * short
+        if ratios[k, 5] >= 0:
+            over = ratios[k, 6] * role - ratios[k, 5] * per
+            if over > 0:
+                cost += penalty * over
+    return cost
+
+
+@njit(cache=True)
+def _ratio_delta(r, g1, g2, a, b, vcount, ratios, penalty):
+    """Role code a goes from g1 to g2 and b (−1: nobody) from g2 to g1."""
+    if ratios.shape[0] == 0:
+        return 0.0
+    t = ratios[0, 0]
+    before = _ratio_cost(r, g1, vcount, ratios, penalty) + _ratio_cost(
+        r, g2, vcount, ratios, penalty
+    )
+    if a >= 0:
+        vcount[t, r, g1, a] -= 1
+        vcount[t, r, g2, a] += 1
+    if b >= 0:
+        vcount[t, r, g2, b] -= 1
+        vcount[t, r, g1, b] += 1
+    after = _ratio_cost(r, g1, vcount, ratios, penalty) + _ratio_cost(
+        r, g2, vcount, ratios, penalty
+    )
+    if a >= 0:
+        vcount[t, r, g1, a] += 1
+        vcount[t, r, g2, a] -= 1
+    if b >= 0:
+        vcount[t, r, g2, b] += 1
+        vcount[t, r, g1, b] -= 1
+    return after - before
 
 
 # -- move evaluation ------------------------------------------------------------------------------
@@ -101,6 +157,7 @@ def swap_delta(
     nv,
     present,
     w_imb,
+    ratios,
     pair_w,
     w,
 ):
@@ -134,7 +191,11 @@ def swap_delta(
     for t in range(codes.shape[0]):
         a, b = codes[t, p], codes[t, q]
         if a != b:
-            d += w_imb[t] * _imbalance_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present)
+            d += _values_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present, w_imb, penalty)
+    if ratios.shape[0] > 0:
+        a, b = codes[ratios[0, 0], p], codes[ratios[0, 0], q]
+        if a != b:
+            d += _ratio_delta(r, g1, g2, a, b, vcount, ratios, penalty)
     return d
 
 
@@ -155,6 +216,7 @@ def move_delta(
     nv,
     present,
     w_imb,
+    ratios,
     pair_w,
     w,
 ):
@@ -183,7 +245,11 @@ def move_delta(
     if op >= 0:
         d += _org_delta(org_count[r, g1, op], org_count[r, g2, op], cap[r], w_same, penalty)
     for t in range(codes.shape[0]):
-        d += w_imb[t] * _imbalance_move_delta(t, r, g1, g2, codes[t, p], vcount, nv, size, present)
+        d += _values_move_delta(
+            t, r, g1, g2, codes[t, p], vcount, nv, size, present, w_imb, penalty
+        )
+    if ratios.shape[0] > 0:
+        d += _ratio_delta(r, g1, g2, codes[ratios[0, 0], p], -1, vcount, ratios, penalty)
     return d
 
 
@@ -253,7 +319,7 @@ def rebuild(group_of, members, size, slot, meet, org, org_count, codes, vcount):
 
 
 @njit(cache=True)
-def total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, pair_w, w):
+def total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, ratios, pair_w, w):
     """The weighted objective plus penalties, from the derived arrays."""
     w_same, w_rep, w_pairs, penalty, max_meet = w[0], w[1], w[2], w[3], w[4]
     n = meet.shape[0]
@@ -282,7 +348,12 @@ def total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, pair_w, w
                 if present[r] == 0:
                     continue
                 for v in range(vcount.shape[3]):
-                    cost += w_imb[t] * _dev(vcount[t, r, g, v], nv[t, r, v], size[r, g], present[r])
+                    if nv[t, r, v] > 0:
+                        count = vcount[t, r, g, v]
+                        cost += _value_cost(t, r, v, count, size[r, g], nv, present, w_imb, penalty)
+    for r in range(rounds):
+        for g in range(groups):
+            cost += _ratio_cost(r, g, vcount, ratios, penalty)
     return cost
 
 
@@ -332,6 +403,7 @@ def _best_move_for(
     nv,
     present,
     w_imb,
+    ratios,
     pair_w,
     w,
     movable,
@@ -378,6 +450,7 @@ def _best_move_for(
                 nv,
                 present,
                 w_imb,
+                ratios,
                 pair_w,
                 w,
             )
@@ -407,6 +480,7 @@ def _best_move_for(
                 nv,
                 present,
                 w_imb,
+                ratios,
                 pair_w,
                 w,
             )
@@ -439,6 +513,7 @@ def search(
     nv,
     present,
     w_imb,
+    ratios,
     pair_w,
     w,
     movable,
@@ -490,7 +565,7 @@ def search(
         for k in range(count):
             best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
                 seats_r[k], seats_p[k], it, cost, best_cost, group_of, members, size, meet,
-                org, org_count, cap, codes, vcount, nv, present, w_imb, pair_w, w, movable,
+                org, org_count, cap, codes, vcount, nv, present, w_imb, ratios, pair_w, w, movable,
                 min_size, max_size, n_groups, tabu, candidate_groups, best_d, best_r, best_p,
                 best_q, best_g, ties,
             )  # fmt: skip
@@ -553,7 +628,9 @@ def search(
                 movable,
                 int(w[8]),
             )
-            cost = total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, pair_w, w)
+            cost = total_cost(
+                size, meet, org_count, cap, vcount, nv, present, w_imb, ratios, pair_w, w
+            )
             since_best = 0
     return cost, it0 + iterations, best_cost, evaluations
 

@@ -2,9 +2,9 @@
 every round.
 
 It owns the rules it can score incrementally (sizes, organisation cap, max_meetings,
-fixed seats) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`;
+fixed seats, balance, role ratios) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`;
 duties are handed out afterwards by an exact min-cost flow. On anything else (visitors, rounds
-that keep or merge groups, ratios, balance, apart/together) it refuses loudly, so that
+that keep or merge groups, apart/together) it refuses loudly, so that
 `auto` hands the instance to CP-SAT.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.analysis.bounds import metric_bounds
-from allocator.model.problem import Problem
+from allocator.model.problem import Codes, Problem
 from allocator.strategies import kernels
 from allocator.strategies.base import (
     ABSENT,
@@ -59,8 +59,6 @@ def unsupported(problem: Problem) -> list[str]:
     if problem.keep is not None:
         reasons.append("repairing an earlier plan")
     for name, present in (
-        ("role_ratio", c.role_ratio),
-        ("balance", c.balance),
         ("apart", c.apart),
         ("together", c.together),
     ):
@@ -91,6 +89,9 @@ class SearchState:
     nv: np.ndarray
     present: np.ndarray
     w_imb: np.ndarray
+    """(attributes, 2): the imbalance weight, and 1 where `balance` makes the attribute a rule."""
+    ratios: np.ndarray
+    """(rules, 7): t_role, role, per, min numerator, min denominator, max num., max den."""
     pair_w: np.ndarray
     weights: np.ndarray
     movable: np.ndarray
@@ -121,6 +122,7 @@ class SearchState:
             self.nv,
             self.present,
             self.w_imb,
+            self.ratios,
             self.pair_w,
             self.weights,
         )
@@ -140,6 +142,17 @@ def _pair_matrix(problem: Problem) -> np.ndarray:
     return dense + dense.T
 
 
+def _reached(target: float) -> float:
+    """The cost at which the search stops: the target, less strict by the float noise that
+    summing millions of move deltas leaves."""
+    return target + 1e-6 * max(1.0, abs(target))
+
+
+def reaches_bound(problem: Problem, cost: float) -> bool:
+    """Has the search's cost reached the counting bound of the terms it scores?"""
+    return cost <= _reached(search_target(problem))
+
+
 def search_target(problem: Problem) -> float:
     """The counting bound of the terms the search scores: reaching it proves optimality."""
     if any(t.weight < 0 for t in problem.objective if t.term != "duty_repeats"):
@@ -148,15 +161,48 @@ def search_target(problem: Problem) -> float:
     return sum(t.weight * bounds[t.key] for t in problem.objective if t.term != "duty_repeats")
 
 
+def _attribute_rules(problem: Problem) -> tuple[list[Codes], np.ndarray, np.ndarray]:
+    """Every attribute counted per group (imbalance terms, balance rules, the role for
+    ratios), with its imbalance weight and balance flag, and the ratio rules as integers."""
+    attributes: list[Codes] = []
+    weights: list[list[float]] = []
+
+    def slot(codes: Codes) -> int:
+        for k, known in enumerate(attributes):
+            if known.name == codes.name:
+                return k
+        attributes.append(codes)
+        weights.append([0.0, 0.0])
+        return len(attributes) - 1
+
+    for term in problem.objective:
+        if term.term == "imbalance":
+            weights[slot(term.codes)][0] += term.weight
+    for codes in problem.balance:
+        weights[slot(codes)][1] = 1.0
+    rules = []
+    if problem.ratios:
+        t = slot(problem.role)
+        for rule in problem.ratios:
+            low = (-1, -1) if rule.min is None else (rule.min.numerator, rule.min.denominator)
+            high = (-1, -1) if rule.max is None else (rule.max.numerator, rule.max.denominator)
+            rules.append([t, rule.role, rule.per, *low, *high])
+    return (
+        attributes,
+        np.array(weights, dtype=np.float64).reshape(len(attributes), 2),
+        np.array(rules, dtype=np.int64).reshape(len(rules), 7),
+    )
+
+
 def build_state(problem: Problem, start: Assignment) -> SearchState:
     rounds, n = len(problem.rounds), problem.n
     groups = max(len(s.groups) for s in problem.rounds)
     biggest = max(g.max_size for s in problem.rounds for g in s.groups)
-    imbalance = [t for t in problem.objective if t.term == "imbalance"]
-    values = max([len(t.codes.values) for t in imbalance] + [1])
-    codes = np.array([t.codes.of for t in imbalance], dtype=np.int64).reshape(len(imbalance), n)
-    nv = np.zeros((len(imbalance), rounds, values), dtype=np.int64)
-    for t in range(len(imbalance)):
+    attributes, attr_w, ratios = _attribute_rules(problem)
+    values = max([len(a.values) for a in attributes] + [1])
+    codes = np.array([a.of for a in attributes], dtype=np.int64).reshape(len(attributes), n)
+    nv = np.zeros((len(attributes), rounds, values), dtype=np.int64)
+    for t in range(len(attributes)):
         for r in range(rounds):
             here = codes[t][problem.present[r] & (codes[t] >= 0)]
             nv[t, r] = np.bincount(here, minlength=values)
@@ -180,10 +226,11 @@ def build_state(problem: Problem, start: Assignment) -> SearchState:
         ),
         cap=np.array([n + 1 if c is None else c for c in problem.org_cap], dtype=np.int64),
         codes=codes,
-        vcount=np.zeros((len(imbalance), rounds, groups, values), dtype=np.int64),
+        vcount=np.zeros((len(attributes), rounds, groups, values), dtype=np.int64),
         nv=nv,
         present=problem.present.sum(axis=1).astype(np.int64),
-        w_imb=np.array([t.weight for t in imbalance], dtype=np.float64),
+        w_imb=attr_w,
+        ratios=ratios,
         pair_w=_pair_matrix(problem),
         weights=np.array(
             [
@@ -192,7 +239,7 @@ def build_state(problem: Problem, start: Assignment) -> SearchState:
                 1.0,
                 penalty,
                 max_meet,
-                search_target(problem),
+                _reached(search_target(problem)),
                 TENURE[0],
                 TENURE[1],
                 max(2, n * PERTURBATION),
@@ -219,13 +266,17 @@ def plan_cost(problem: Problem, plan: Assignment) -> float:
 
 
 def _penalised(state: SearchState) -> bool:
-    """Does the plan break the organisation cap or max_meetings (the rules scored as penalties)?"""
-    over_cap = (state.org_count > state.cap[:, None, None]).any()
-    n = state.meet.shape[0]
-    over_meet = state.weights[4] < 255 and any(
-        (state.meet[a, a + 1 :] > state.weights[4]).any() for a in range(n)
-    )
-    return bool(over_cap or over_meet)
+    """Does the plan break a rule the search only penalises (organisation cap, max_meetings,
+    balance, role ratios)? Its cost with every objective weight set to zero says so."""
+    weights = state.weights.copy()
+    weights[:3] = 0.0
+    rules_only = state.w_imb.copy()
+    rules_only[:, 0] = 0.0
+    penalties = kernels.total_cost(
+        state.size, state.meet, state.org_count, state.cap, state.vcount, state.nv,
+        state.present, rules_only, state.ratios, np.zeros((1, 1)), weights,
+    )  # fmt: skip
+    return penalties > 0
 
 
 class LocalSearch:
@@ -261,7 +312,7 @@ class LocalSearch:
         iteration, evaluations = 0, 0
         stall = max(200, STALL * problem.n)
         whole = problem.n * len(problem.rounds) <= WHOLE_NEIGHBOURHOOD_LIMIT
-        while best_cost > state.weights[5] + 1e-9 and time.perf_counter() - began < time_limit:
+        while best_cost > state.weights[5] and time.perf_counter() - began < time_limit:
             cost, iteration, best_cost, done = kernels.search(
                 CHUNK // 10 if whole else CHUNK,
                 cost,
@@ -278,6 +329,7 @@ class LocalSearch:
                 state.nv,
                 state.present,
                 state.w_imb,
+                state.ratios,
                 state.pair_w,
                 state.weights,
                 state.movable,
