@@ -15,7 +15,10 @@ import ortools
 
 from benchmarks.runner import Row
 
-LEADING = ["instance", "n", "strategy", "seed", "time_limit", "status", "objective", "bound", "gap"]
+LEADING = [
+    "instance", "n", "strategy", "seed", "time_limit", "status", "objective", "bound", "gap",
+    "reference", "reference_gap",
+]  # fmt: skip
 TRAILING = ["violations", "seconds", "wall_seconds", "peak_mb", "error"]
 
 
@@ -25,6 +28,14 @@ def gap(row: Row) -> float | None:
     if objective is None or bound is None:
         return None
     return (objective - bound) / max(1.0, abs(objective))
+
+
+def reference_gap(row: Row) -> float | None:
+    """How far the plan is from the best objective known, relative to that value."""
+    objective, reference = row.get("objective"), row.get("reference")
+    if objective is None or reference is None:
+        return None
+    return (objective - reference) / max(1.0, abs(reference))
 
 
 def metric_names(rows: list[Row]) -> list[str]:
@@ -42,7 +53,12 @@ def csv_text(rows: list[Row]) -> str:
     writer.writerow(columns)
     for row in rows:
         relative = gap(row)
-        flat = {**row, "gap": None if relative is None else round(relative, 6)}
+        to_best = reference_gap(row)
+        flat = {
+            **row,
+            "gap": None if relative is None else round(relative, 6),
+            "reference_gap": None if to_best is None else round(to_best, 6),
+        }
         for m in metrics:
             flat[m] = row.get("metrics", {}).get(m)
             flat[f"{m}_bound"] = row.get("metric_bounds", {}).get(m)
@@ -80,6 +96,11 @@ def instance_table(rows: list[Row]) -> list[str]:
         ("objective", _bold_best(rows)),
         ("bound", [_number(r.get("bound")) for r in rows]),
         ("gap", [_percent(gap(r)) for r in rows]),
+        *(
+            [("gap to best known", [_percent(reference_gap(r)) for r in rows])]
+            if any(r.get("reference") is not None for r in rows)
+            else []
+        ),
         *(
             (_bounded(m, bounds.get(m)), [_number(r.get("metrics", {}).get(m)) for r in rows])
             for m in metric_names(rows)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from allocator import InfeasibleError, NoPlanError, parse_instance, solve
+from allocator import InfeasibleError, NoPlanError, solve
 from benchmarks.suites import ROOT, Case
 
 Row = dict[str, Any]
@@ -63,7 +63,7 @@ def run_all(runs: list[Run], jobs: int, done: Callable[[int, Row], None]) -> Non
     sizes: dict[str, int] = {}
     for run in runs:
         if run.case.name not in sizes:
-            sizes[run.case.name] = len(run.case.build()["participants"])
+            sizes[run.case.name] = len(run.case.instance().participants)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(measure, run, sizes[run.case.name]): k for k, run in enumerate(runs)}
         for future in as_completed(futures):
@@ -135,7 +135,7 @@ def child(run_json: str, result_path: str) -> None:
     (infeasible, no plan in time) are records too; anything else crashes the child."""
     spec = json.loads(run_json)
     case = Case(**{**spec["case"], "time_limits": tuple(spec["case"]["time_limits"])})
-    instance = parse_instance(case.build())
+    instance = case.instance()
     try:
         solution = solve(
             instance, spec["strategy"], time_limit=spec["time_limit"], seed=spec["seed"]
@@ -150,6 +150,8 @@ def child(run_json: str, result_path: str) -> None:
             key: plan[key] for key in ("status", "objective", "bound", "metrics", "metric_bounds")
         }
         record.update(violations=len(solution.violations), seconds=plan["seconds"])
+    if case.reference is not None:
+        record["reference"] = case.reference
     Path(result_path).write_text(json.dumps(record), encoding="utf-8")
 
 

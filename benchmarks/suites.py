@@ -7,12 +7,14 @@ rebuilds exactly the same one.
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from allocator import examples
+from allocator import Instance, examples, parse_instance
+from allocator.io.mdgplib import read_mdgplib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,12 +28,21 @@ class Case:
     path: str | None = None
     generator: str | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    mdgplib: str | None = None
+    reference: float | None = None
+    """The best objective known (for MDGPLIB: minus the best diversity published)."""
 
     def build(self) -> dict[str, Any]:
         """The instance as JSON data: read from the file, or generated."""
         if self.path is not None:
             return json.loads(Path(self.path).read_text(encoding="utf-8"))
         return getattr(examples, str(self.generator))(**self.kwargs)
+
+    def instance(self) -> Instance:
+        """The validated instance: an MDGPLIB file, or the JSON data."""
+        if self.mdgplib is not None:
+            return read_mdgplib(self.mdgplib)
+        return parse_instance(self.build())
 
 
 def generated(name: str, generator: str, time_limit: float, **kwargs: Any) -> Case:
@@ -53,6 +64,26 @@ def golfer(groups: int, size: int, rounds: int, time_limit: float) -> Case:
     )
 
 
+MDGP = ROOT.parent / "shared" / "benchmarks" / "mdgp"
+"""The MDGPLIB sample and its best known values, beside the repository."""
+
+
+def mdgp_cases() -> list[Case]:
+    """Every shipped MDGPLIB file at the published limit for its size (n ≤ 120: 3 s,
+    240: 20 s, 480: 120 s), with minus its best known diversity as the reference."""
+    reference_csv = MDGP / "reference.csv"
+    if not reference_csv.exists():
+        return []
+    with reference_csv.open(encoding="utf-8", newline="") as stream:
+        best = {row["instance"]: float(row["best_known"]) for row in csv.DictReader(stream)}
+    cases = []
+    for name, value in sorted(best.items()):
+        n = int(name.split("_n")[1][:3])
+        limit = 3.0 if n <= 120 else 20.0 if n <= 240 else 120.0
+        cases.append(Case(name, (limit,), mdgplib=str(MDGP / f"{name}.txt"), reference=-value))
+    return cases
+
+
 SUITES: dict[str, list[Case]] = {
     # Issue 3's Social Golfer targets: zero repeated pairs within these limits.
     "golfers": [
@@ -72,6 +103,8 @@ SUITES: dict[str, list[Case]] = {
     ],
     # The instances an organiser sees first, read from their committed files.
     "shipped": [from_file(path, 60) for path in sorted((ROOT / "instances").glob("*.json"))],
+    # MDGPLIB at the published time limits (issue 4), judged against the best known values.
+    "mdgp": mdgp_cases(),
     # Seconds-long runs that exercise the whole runner (used by the tests).
     "smoke": [
         golfer(3, 3, 2, 2),
