@@ -23,7 +23,6 @@ from allocator.strategies.base import (
     UnsupportedError,
     empty_assignment,
 )
-from allocator.strategies.constructions import target_sizes
 
 STALL = 3.0
 """A tabu run ends after this many steps per person without a new best."""
@@ -185,6 +184,28 @@ def _compile() -> None:
     _perturb(w, gain, group_of, size, bounds, bounds, 1)
 
 
+def most_pairs_sizes(low: np.ndarray, high: np.ndarray, people: int) -> np.ndarray:
+    """Sizes within bounds that seat the most pairs together (dynamic programming over the
+    groups): with pair numbers of one sign on average, diversity grows with the pairs."""
+    groups = len(low)
+    worst = -(10**18)
+    best = np.full((groups + 1, people + 1), worst, dtype=np.int64)
+    choice = np.zeros((groups + 1, people + 1), dtype=np.int64)
+    best[groups, 0] = 0
+    for g in range(groups - 1, -1, -1):
+        for left in range(people + 1):
+            for size in range(low[g], min(high[g], left) + 1):
+                rest = best[g + 1, left - size]
+                if rest > worst and rest + size * (size - 1) // 2 > best[g, left]:
+                    best[g, left] = rest + size * (size - 1) // 2
+                    choice[g, left] = size
+    sizes, left = np.zeros(groups, dtype=np.int64), people
+    for g in range(groups):
+        sizes[g] = choice[g, left]
+        left -= sizes[g]
+    return sizes
+
+
 def _pair_numbers(problem: Problem) -> np.ndarray:
     """The weighted pair numbers as a dense symmetric matrix: meeting earns w[a, b]."""
     term = next(t for t in problem.objective if t.term == "pairs")
@@ -220,7 +241,7 @@ class Diversity:
         high = np.array([g.max_size for g in shape.groups], dtype=np.int64)
         group_of = np.full(problem.n, -1, dtype=np.int64)
         people = rng.permutation(np.array(shape.present, dtype=np.int64))
-        group_of[people] = np.repeat(np.arange(m), target_sizes(problem, 0))
+        group_of[people] = np.repeat(np.arange(m), most_pairs_sizes(low, high, len(people)))
         size = np.bincount(group_of[people], minlength=m).astype(np.int64)
         gain = _gains(w, group_of, m)
         tabu = np.zeros((problem.n, m), dtype=np.int64)
