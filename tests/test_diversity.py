@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from itertools import product
+from math import comb
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocator import InputError, solve
 from allocator.cli import main
 from allocator.evaluation import evaluate
 from allocator.io.mdgplib import is_mdgplib, read_mdgplib
+from allocator.strategies.diversity import most_pairs_sizes
 
 DATA = Path(__file__).parent / "data"
 PROVEN = {"RanReal_n010_ss_01": 1427.845, "RanReal_n010_ds_01": 1437.807}  # reference.csv
@@ -66,3 +71,23 @@ def test_malformed_files_are_refused_at_their_line(tmp_path, text, where):
     assert is_mdgplib(path)
     with pytest.raises(InputError, match=where):
         read_mdgplib(path)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    bounds=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=4),
+    people=st.integers(0, 14),
+)
+def test_starting_sizes_seat_the_most_pairs(bounds, people):
+    low = np.array([min(a, b) for a, b in bounds])
+    high = np.array([max(a, b) for a, b in bounds])
+    feasible = [
+        sizes
+        for sizes in product(*(range(lo, hi + 1) for lo, hi in zip(low, high, strict=True)))
+        if sum(sizes) == people
+    ]
+    if not feasible:
+        return
+    sizes = most_pairs_sizes(low, high, people)
+    assert sizes.sum() == people and (low <= sizes).all() and (sizes <= high).all()
+    assert sum(comb(int(s), 2) for s in sizes) == max(sum(comb(s, 2) for s in f) for f in feasible)
