@@ -168,8 +168,8 @@ def solve_command(
     lang: str,
     earlier_path: str | None,
 ) -> None:
-    """Solve INSTANCE (a JSON instance, or a .csv/.xlsx spreadsheet of participants with
-    --groups and --rounds) and write DIR/plan.json, itinerary.csv, groups.csv (and
+    """Solve INSTANCE (a JSON instance, an MDGPLIB .txt file, or a .csv/.xlsx spreadsheet of
+    participants with --groups and --rounds) and write DIR/plan.json, itinerary.csv, groups.csv (and
     visitors.csv), plan.html and plan.xlsx; from a spreadsheet, also DIR/instance.json.
     With --from, first keep as many seats of the earlier plan as every rule allows."""
     instance, generated = _read_input(instance_path, groups, rounds, lang)
