@@ -24,8 +24,10 @@ from allocator.strategies.base import (
     empty_assignment,
 )
 
-STALL = 3.0
-"""A tabu run ends after this many steps per person without a new best."""
+STALL = (120.0, 3.0, 40.0)
+"""A tabu run ends after STALL[0] × (seconds per person) steps per person without a new best,
+kept within STALL[1:]: short runs and many restarts when time is short (n = 120 in 3 s:
+3 per person), long runs when there is time to go deep (n = 240 in 20 s: 10)."""
 
 TENURE = (10, 0.1)
 """A person may not return to a group they left for TENURE[0] + random(TENURE[1]·n) steps."""
@@ -258,7 +260,7 @@ class Diversity:
                 high,
                 tabu,
                 it,
-                max(50, int(n * STALL)),
+                max(50, int(n * min(max(STALL[0] * time_limit / n, STALL[1]), STALL[2]))),
                 TENURE[0],
                 max(2, int(n * TENURE[1])),
             )
