@@ -47,6 +47,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--jobs", type=_positive, default=1, help="runs at once (default 1)")
     parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="send the runs to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of "
+        "local processes; needs `pip install '.[dask]'` here and on the workers",
+    )
+    parser.add_argument(
         "--out", type=Path, help="output directory (default benchmarks/results/<suite>)"
     )
     return parser.parse_args(argv)
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
             },
         )
 
-    run_all(runs, args.jobs, done)
+    run_all(runs, args.jobs, done, dask=args.dask)
     print(f"wrote {out / 'results.csv'} and {out / 'results.md'}")
 
 

@@ -58,15 +58,39 @@ def deadline(time_limit: float) -> float:
     return 2 * time_limit + 60
 
 
-def run_all(runs: list[Run], jobs: int, done: Callable[[int, Row], None]) -> None:
-    """Run up to `jobs` children at once; call `done(index, row)` as each finishes."""
+def run_all(
+    runs: list[Run], jobs: int, done: Callable[[int, Row], None], dask: str | None = None
+) -> None:
+    """Run up to `jobs` children at once on this machine, or send every run to the Dask
+    scheduler at `dask` (its workers need this repository importable); call
+    `done(index, row)` as each finishes."""
     sizes: dict[str, int] = {}
     for run in runs:
         if run.case.name not in sizes:
             sizes[run.case.name] = len(run.case.instance().participants)
+    if dask is not None:
+        _run_on_dask(runs, sizes, dask, done)
+        return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(measure, run, sizes[run.case.name]): k for k, run in enumerate(runs)}
         for future in as_completed(futures):
+            done(futures[future], future.result())
+
+
+def _run_on_dask(
+    runs: list[Run], sizes: dict[str, int], address: str, done: Callable[[int, Row], None]
+) -> None:
+    """The same `measure` per run, on a cluster: each worker still times and meters its own
+    child process, so rows mean the same wherever they ran."""
+    from dask.distributed import Client  # optional dependency
+    from dask.distributed import as_completed as completed
+
+    with Client(address) as client:
+        futures = {
+            client.submit(measure, run, sizes[run.case.name], pure=False): k
+            for k, run in enumerate(runs)
+        }
+        for future in completed(futures):
             done(futures[future], future.result())
 
 

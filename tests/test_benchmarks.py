@@ -20,7 +20,7 @@ sys.path.insert(
 )  # `benchmarks` sits beside the package, uninstalled: plain `pytest` too
 
 from benchmarks.report import LEADING, TRAILING, gap  # noqa: E402
-from benchmarks.runner import measure, plan_runs  # noqa: E402
+from benchmarks.runner import measure, plan_runs, run_all  # noqa: E402
 from benchmarks.suites import SUITES, Case  # noqa: E402
 
 
@@ -132,3 +132,19 @@ def test_large_event_builds_ten_thousand_people_quickly():
     assert len(data["participants"]) == 10_000
     assert len({p["organisation"] for p in data["participants"]}) == 600
     assert data["rounds"][0]["groups"] == 1250
+
+
+def test_runs_sent_to_a_dask_cluster_give_the_same_rows(tmp_path):
+    """A local Dask cluster stands in for a remote one: same runs, same measured rows."""
+    distributed = pytest.importorskip("dask.distributed")
+    runs = plan_runs(SUITES["smoke"][:1], ["local", "random"], [0], None)
+    rows: dict[int, dict] = {}
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        run_all(runs, 1, rows.__setitem__, dask=cluster.scheduler_address)
+    assert sorted(rows) == list(range(len(runs)))
+    for k, run in enumerate(runs):
+        assert rows[k]["strategy"] == run.strategy
+        assert rows[k]["status"] in {"optimal", "feasible"}
+        assert rows[k]["peak_mb"] > 0
