@@ -17,6 +17,7 @@ from itertools import combinations
 import numpy as np
 from ortools.sat.python import cp_model
 
+from allocator.analysis.bounds import metric_bounds
 from allocator.model.errors import Conflict
 from allocator.model.problem import NONE, Problem
 from allocator.strategies.base import (
@@ -68,6 +69,7 @@ class _Model:
     meets: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     duties_held: dict[int, list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     notes: list[str] = field(default_factory=list)
+    same_organisation: list[cp_model.IntVar] = field(default_factory=list)
 
     def guard(self, family: str) -> list[cp_model.IntVar]:
         """Enforcement literals for a rule family: none normally, one assumption when explaining."""
@@ -387,6 +389,7 @@ def _same_organisation(m: _Model, weight: Fraction) -> None:
             for k in _meeting_groupings(p, a, b):
                 met[k].append(_meet(m, a, b, k, exact=weight < 0))
                 m.cost.append((weight, met[k][-1]))
+                m.same_organisation.append(met[k][-1])
         if weight > 0:
             _pigeonhole_cuts(m, people, met)
 
@@ -673,6 +676,19 @@ def _hint(m: _Model, plan: Assignment) -> None:
         m.model.add_hint(lit, value)
 
 
+def _same_organisation_settled(
+    problem: Problem, first: _Model, solver: cp_model.CpSolver
+) -> int | None:
+    """When the first solve's plan already has no more same-organisation pairs than the
+    counting bound allows, that term is settled: the full solve keeps it there and spends
+    its time on the rest. Its own bound then only holds under that restriction, so only the
+    first solve's bound (and the counting bounds) are reported."""
+    if not first.same_organisation:
+        return None
+    pairs = sum(solver.value(met) for met in first.same_organisation)
+    return pairs if pairs <= metric_bounds(problem)["same_organisation"] else None
+
+
 def moved_seats(m: _Model) -> cp_model.LinearExprT:
     """Day-of repair: how many seats of the earlier plan change."""
     keep = m.problem.keep
@@ -708,7 +724,7 @@ class CpSat:
         """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
         _check_size(problem)
         start = time.perf_counter()
-        bound, most_moves = None, None
+        bound, most_moves, settled = None, None, None
         if problem.keep is not None:
             first, _ = build(problem, leave_out=frozenset(t.term for t in problem.objective))
             first.model.clear_objective()
@@ -728,7 +744,10 @@ class CpSat:
                 return self._infeasible(problem, time_limit, seed, start)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 hint, bound = _read(first, solver), solver.best_objective_bound / scale
+                settled = _same_organisation_settled(problem, first, solver)
         m, scale = build(problem)
+        if settled is not None:
+            m.model.add(sum(m.same_organisation) <= settled)
         if most_moves is not None:
             m.model.add(moved_seats(m) <= most_moves)
         if hint is not None:
@@ -741,7 +760,7 @@ class CpSat:
         }
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             full_bound = solver.best_objective_bound / scale
-            if problem.keep is None:
+            if problem.keep is None and settled is None:
                 bound = full_bound if bound is None else max(bound, full_bound)
             return Result(
                 self.name,
