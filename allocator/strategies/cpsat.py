@@ -68,7 +68,6 @@ class _Model:
     cost: list[tuple[Fraction, cp_model.LinearExprT]] = field(default_factory=list)
     meets: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     duties_held: dict[int, list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
-    notes: list[str] = field(default_factory=list)
     same_organisation: list[cp_model.IntVar] = field(default_factory=list)
 
     def guard(self, family: str) -> list[cp_model.IntVar]:
@@ -349,17 +348,13 @@ def add_max_meetings(m: _Model) -> None:
     if p.max_meetings is None or p.max_meetings >= p.n_groupings:
         return
     if not pair_model_fits(p):
-        raise ModelTooLarge("max_meetings over this many pairs is too large for the cpsat strategy")
+        raise UnsupportedError("max_meetings over this many pairs is too large for the cpsat model")
     for a, b in combinations(range(p.n), 2):
         groupings = _meeting_groupings(p, a, b)
         if len(groupings) > p.max_meetings:
             m.add(
                 "max_meetings", sum(_meet(m, a, b, k, False) for k in groupings) <= p.max_meetings
             )
-
-
-class ModelTooLarge(Exception):
-    """The instance is beyond what this strategy can model in memory."""
 
 
 def add_objective(m: _Model, leave_out: frozenset[str] = frozenset()) -> None:
@@ -423,7 +418,6 @@ def _repeat_pairs(m: _Model, weight: Fraction) -> None:
     if p.n_groupings < 2:
         return
     if not pair_model_fits(p):
-        m.notes.append("repeat_pairs left out of the model: too many pairs for cpsat")
         return
     repeats_of = []
     for a, b in combinations(range(p.n), 2):
