@@ -395,11 +395,15 @@ def large_event(
     rounds: int = 3,
     duty: str | None = "reporter",
     roles: bool = False,
+    together: int = 0,
+    apart: int = 0,
 ) -> Json:
     """A large networking event: organisations of Zipf-skewed sizes, everyone reshuffled into
     tables of `group_size` every round, one `duty` holder per table (None: no duty). No cap per
     organisation: mixing is the default objective's job, which is what scale benchmarks stress.
-    `roles` makes about a third of the people users and the rest workers."""
+    `roles` makes about a third of the people users and the rest workers. `together` pairs
+    (a user and the person who accompanies them) share every table; `apart` lists of
+    five (a board, one member per table) never do."""
     groups = people // group_size
     _require(groups >= 1, f"{people} people cannot fill a group of {group_size}")
     pool = [f"{kind} {town}" for kind in ORGANISATION_KINDS for town in TOWNS]
@@ -427,4 +431,10 @@ def large_event(
     }
     if duty is not None:
         data["duties"] = [{"name": duty, "per_group": 1}]
+    if together or apart:
+        ids = rng.sample(_ids("p", people), 2 * together + 5 * apart)
+        data["constraints"] = {
+            "together": [ids[2 * k : 2 * k + 2] for k in range(together)],
+            "apart": [ids[2 * together + 5 * k :][:5] for k in range(apart)],
+        }
     return data

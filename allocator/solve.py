@@ -22,6 +22,7 @@ from allocator.strategies.base import (
 )
 from allocator.strategies.cpsat import CpSat
 from allocator.strategies.diversity import Diversity
+from allocator.strategies.hybrid import Hybrid
 from allocator.strategies.local_search import LocalSearch
 from allocator.strategies.random_draw import RandomDraw
 
@@ -29,6 +30,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "auto": Auto,
     "cpsat": CpSat,
     "diversity": Diversity,
+    "hybrid": Hybrid,
     "local": LocalSearch,
     "random": RandomDraw,
 }

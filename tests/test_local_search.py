@@ -12,7 +12,8 @@ from allocator import InfeasibleError, NoPlanError, compile_problem, parse_insta
 from allocator.evaluation import evaluate
 from allocator.examples import large_event, partner_day, social_golfer
 from allocator.strategies import kernels
-from allocator.strategies.constructions import affine_plane_rounds, subspace_rounds
+from allocator.strategies.constructions import subspace_rounds
+from allocator.strategies.finite_fields import affine_plane_rounds
 from allocator.strategies.local_search import build_state
 from allocator.strategies.random_draw import RandomDraw
 

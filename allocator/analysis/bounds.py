@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+from collections import Counter, defaultdict
+from itertools import combinations
 from math import comb
 
 import numpy as np
@@ -38,25 +40,65 @@ def fewest_pairs_within_sizes(shape: RoundShape, spread_over: int = 1) -> int:
     return sum(cost(s) for s in sizes)
 
 
+def linked_components(lists: list[list[int]]) -> list[list[int]]:
+    """People linked by lists that share members, as disjoint sorted groups (union-find)."""
+    parent: dict[int, int] = {}
+
+    def root(q: int) -> int:
+        parent.setdefault(q, q)
+        while parent[q] != q:
+            parent[q] = parent[parent[q]]
+            q = parent[q]
+        return q
+
+    for people in lists:
+        for q in people[1:]:
+            parent[root(q)] = root(people[0])
+    members: dict[int, list[int]] = defaultdict(list)
+    for q in sorted(parent):
+        members[root(q)].append(q)
+    return list(members.values())
+
+
+def forced_meetings(problem: Problem) -> dict[tuple[int, int], set[int]]:
+    """The groupings in which `together` lists make each pair (a < b) meet: in a round where
+    every member of a list is present they share a group, and lists sharing a member chain."""
+    forced: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for r, shape in enumerate(problem.rounds):
+        whole = [ids.tolist() for ids in problem.together if problem.present[r, ids].all()]
+        for component in linked_components(whole):
+            for pair in combinations(component, 2):
+                forced[pair].add(shape.grouping)
+    return forced
+
+
 def same_organisation_bound(problem: Problem) -> int:
     """Per grouping and organisation, the members present in its most crowded round must share
-    pairs by pigeonhole; those pairs meet in the grouping."""
-    total = 0
+    pairs by pigeonhole, and the colleagues `together` lists seat side by side meet too;
+    either count is a floor for the pairs that meet in the grouping."""
     orgs = problem.organisation
+    forced = Counter(
+        (k, int(orgs.of[a]))
+        for (a, b), groupings in forced_meetings(problem).items()
+        if orgs.of[a] >= 0 and orgs.of[a] == orgs.of[b]
+        for k in groupings
+    )
+    total = 0
     for k in range(problem.n_groupings):
         for o in range(len(orgs.values)):
-            total += max(
+            crowded = max(
                 fewest_pairs(
                     int((problem.present[r] & (orgs.of == o)).sum()), len(problem.rounds[r].groups)
                 )
                 for r in problem.rounds_of_grouping(k)
             )
+            total += max(crowded, forced[k, o])
     return total
 
 
 def repeat_pairs_bound(problem: Problem) -> int:
-    """Meetings beyond the number of distinct pairs are repeats; and per person, seats beyond
-    the number of other people are repeats."""
+    """Meetings beyond the number of distinct pairs are repeats; per person, seats beyond
+    the number of other people are repeats; and pairs kept together meet every time."""
     per_grouping = [
         max(fewest_pairs_within_sizes(problem.rounds[r]) for r in problem.rounds_of_grouping(k))
         for k in range(problem.n_groupings)
@@ -70,7 +112,8 @@ def repeat_pairs_bound(problem: Problem) -> int:
             if rounds:
                 seats += max(min(g.min_size for g in problem.rounds[r].groups) - 1 for r in rounds)
         by_person += max(0, seats - (problem.n - 1))
-    return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem))
+    kept_together = sum(len(k) - 1 for k in forced_meetings(problem).values())
+    return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem), kept_together)
 
 
 def _consecutive_overlaps(problem: Problem) -> int:

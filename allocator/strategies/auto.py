@@ -1,10 +1,12 @@
 """The default strategy: pick and combine the others by the instance's shape.
 
-Where the local search owns every rule, it runs first (most of the time on large
-instances, where CP-SAT's pair model would not fit); if time is left and the CP-SAT model
-is small enough, CP-SAT starts from its plan to improve it and prove a bound. Elsewhere
-(visitors, rounds kept or merged, ratios...) CP-SAT solves alone. One round scored by a
-`pairs` term alone (the Maximally Diverse Grouping Problem) goes to the diversity search.
+Where the local search owns every rule, it runs first (all the time on large instances,
+where CP-SAT's pair model would not fit); if time is left and the CP-SAT model is small
+enough, CP-SAT starts from its plan to improve it and prove a bound. `apart` and
+`together` lists on an instance too large for the whole CP-SAT model go to the hybrid
+(the local search, then CP-SAT moves that repair the lists). Elsewhere (visitors, rounds
+kept or merged, a repair) CP-SAT solves alone. One round scored by a `pairs` term alone
+(the Maximally Diverse Grouping Problem) goes to the diversity search.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import replace
 
 from allocator.model.problem import Problem
 from allocator.strategies.base import ProgressCallback, Result, UnsupportedError
-from allocator.strategies.cpsat import CpSat, pair_model_fits
+from allocator.strategies.cpsat import CpSat, model_fits, pair_model_fits
 from allocator.strategies.diversity import Diversity
 from allocator.strategies.diversity import applies as diversity_rejects
+from allocator.strategies.hybrid import Hybrid
+from allocator.strategies.hybrid import unsupported as hybrid_unsupported
 from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound, unsupported
 
 
@@ -37,8 +41,9 @@ class Auto:
                 Diversity().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
             )
         if unsupported(problem):
+            engine = CpSat() if hybrid_unsupported(problem) or model_fits(problem) else Hybrid()
             return self._named(
-                CpSat().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+                engine.solve(problem, time_limit=time_limit, seed=seed, progress=progress)
             )
         refine = pair_model_fits(problem)
         share = time_limit / 2 if refine else time_limit

@@ -9,80 +9,8 @@ import numpy as np
 
 from allocator.model.problem import Problem
 from allocator.strategies.base import ABSENT, Assignment, empty_assignment
-
-IRREDUCIBLE = {
-    4: (2, 2, (1, 1)),
-    8: (2, 3, (1, 1, 0)),
-    9: (3, 2, (1, 0)),
-    16: (2, 4, (1, 1, 0, 0)),
-    25: (5, 2, (2, 1)),
-    27: (3, 3, (1, 2, 0)),
-    32: (2, 5, (1, 0, 1, 0, 0)),
-    49: (7, 2, (1, 0)),
-}
-"""q = p^k → (p, k, c_0..c_{k-1}) with x^k = −(c_0 + c_1 x + …) defining GF(q)."""
-
-
-def _is_prime(q: int) -> bool:
-    return q >= 2 and all(q % d for d in range(2, int(q**0.5) + 1))
-
-
-def field_tables(q: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Addition and multiplication tables of GF(q), for primes and a few prime powers."""
-    if _is_prime(q):
-        a = np.arange(q)
-        return (a[:, None] + a[None, :]) % q, (a[:, None] * a[None, :]) % q
-    if q not in IRREDUCIBLE:
-        return None
-    p, k, low = IRREDUCIBLE[q]
-    digits = [[(e // p**i) % p for i in range(k)] for e in range(q)]
-
-    def number(poly: list[int]) -> int:
-        return sum(c * p**i for i, c in enumerate(poly))
-
-    def times(a: list[int], b: list[int]) -> list[int]:
-        prod = [0] * (2 * k - 1)
-        for i, x in enumerate(a):
-            for j, y in enumerate(b):
-                prod[i + j] = (prod[i + j] + x * y) % p
-        for d in range(2 * k - 2, k - 1, -1):  # reduce x^d = x^(d-k) · x^k
-            c, prod[d] = prod[d], 0
-            for i, coeff in enumerate(low):
-                prod[d - k + i] = (prod[d - k + i] - c * coeff) % p
-        return prod[:k]
-
-    add = np.array(
-        [[number([(x + y) % p for x, y in zip(a, b, strict=True)]) for b in digits] for a in digits]
-    )
-    mul = np.array([[number(times(a, b)) for b in digits] for a in digits])
-    return add, mul
-
-
-def affine_plane_rounds(q: int, rounds: int) -> np.ndarray | None:
-    """Parallel classes of the affine plane AG(2, q): q² points in q groups of q for up to q + 1
-    rounds, every pair of points together exactly once over all q + 1 rounds."""
-    tables = field_tables(q)
-    if tables is None or rounds > q + 1:
-        return None
-    add, mul = tables
-    negate = np.array([int(np.flatnonzero(add[x] == 0)[0]) for x in range(q)])
-    x, y = np.divmod(np.arange(q * q), q)
-    plan = np.empty((rounds, q * q), dtype=np.int64)
-    for m in range(rounds):
-        plan[m] = x if m == q else add[y, negate[mul[m, x]]]  # line y = m·x + b → b
-    return plan
-
-
-def _prime_power(value: int) -> tuple[int, int] | None:
-    """(p, m) with value = p^m, p prime."""
-    for p in range(2, value + 1):
-        if value % p == 0:
-            m = 0
-            while value % p == 0:
-                value //= p
-                m += 1
-            return (p, m) if value == 1 else None
-    return None
+from allocator.strategies.finite_fields import affine_plane_rounds, prime_power
+from allocator.strategies.kirkman import kirkman_rounds
 
 
 def subspace_rounds(
@@ -124,8 +52,8 @@ def _cosets(
 
 def design_start(problem: Problem, seed: int, budget: float) -> Assignment | None:
     """A plan where nobody meets twice, when every round seats the same n people in groups of
-    one size s: an affine plane for n = s² (s a prime power), or cosets of subspaces for
-    n = p^m, s = p^k (p prime)."""
+    one size s: an affine plane for n = s² (s a prime power), a Kirkman triple system for
+    s = 3 (n ≡ 3 mod 6), or cosets of subspaces for n = p^m, s = p^k (p prime)."""
     sizes = {(len(s.groups), s.groups[0].min_size, s.groups[0].max_size) for s in problem.rounds}
     if len(sizes) != 1 or not problem.present.all() or any(s.kind != "new" for s in problem.rounds):
         return None
@@ -134,15 +62,32 @@ def design_start(problem: Problem, seed: int, budget: float) -> Assignment | Non
     if problem.n != groups * size or not (low <= size <= high):
         return None
     design = affine_plane_rounds(groups, len(problem.rounds)) if groups == size else None
-    powers = _prime_power(problem.n), _prime_power(size)
+    if design is None and size == 3:
+        design = kirkman_rounds(problem.n, len(problem.rounds))
+    powers = prime_power(problem.n), prime_power(size)
     if design is None and None not in powers and powers[0][0] == powers[1][0]:
         (p, m), (_, k) = powers
         design = subspace_rounds(p, m, k, len(problem.rounds), seed, budget)
-    if design is None:
+    if design is None or not _rename_for_pins(problem, design):
         return None
     plan = empty_assignment(problem)
     plan.group[:] = design
     return plan
+
+
+def _rename_for_pins(problem: Problem, design: np.ndarray) -> bool:
+    """Rename each round's groups so that pinned people sit where they are pinned; False
+    when two pins of a round ask one design group for two groups, or the reverse."""
+    for r in range(len(design)):
+        wanted = {(int(design[r, q]), g) for q, k, g in problem.fixed if k == r}
+        sources, targets = [s for s, _ in wanted], [g for _, g in wanted]
+        if len(set(sources)) < len(wanted) or len(set(targets)) < len(wanted):
+            return False
+        rest = iter(g for g in range(design[r].max() + 1) if g not in targets)
+        name = {s: dict(wanted).get(s) for s in range(design[r].max() + 1)}
+        name = {s: g if g is not None else next(rest) for s, g in name.items()}
+        design[r] = np.array([name[s] for s in range(len(name))])[design[r]]
+    return True
 
 
 def target_sizes(problem: Problem, r: int) -> np.ndarray:

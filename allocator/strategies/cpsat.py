@@ -343,6 +343,15 @@ def pair_model_fits(problem: Problem) -> bool:
     return _pair_clauses(problem) <= PAIR_CLAUSE_BUDGET
 
 
+def model_fits(problem: Problem) -> bool:
+    """Does the whole model, meeting literals included, fit the budgets?"""
+    try:
+        _check_size(problem)
+    except UnsupportedError:
+        return False
+    return pair_model_fits(problem)
+
+
 def add_max_meetings(m: _Model) -> None:
     p = m.problem
     if p.max_meetings is None or p.max_meetings >= p.n_groupings:

@@ -50,7 +50,6 @@ WHOLE_NEIGHBOURHOOD_LIMIT = 1500
 
 def unsupported(problem: Problem) -> list[str]:
     """What stops the local search from owning every rule of this instance."""
-    c = problem.instance.constraints
     reasons = []
     if any(r.kind != "new" for r in problem.rounds):
         reasons.append("rounds with same_groups_as or merge_of")
@@ -58,11 +57,8 @@ def unsupported(problem: Problem) -> list[str]:
         reasons.append("visitors")
     if problem.keep is not None:
         reasons.append("repairing an earlier plan")
-    for name, present in (
-        ("apart", c.apart),
-        ("together", c.together),
-    ):
-        if present:
+    for name, lists in (("apart", problem.apart), ("together", problem.together)):
+        if lists:
             reasons.append(name)
     pairs = [t for t in problem.objective if t.term == "pairs"]
     if pairs and problem.n > DENSE_PAIRS_LIMIT:

@@ -1,0 +1,180 @@
+"""The hybrid: CP-SAT moves that score exactly like the evaluator, repair apart/together
+lists the local search cannot see, and keep every other rule."""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocator import NoPlanError, compile_problem, parse_instance, solve
+from allocator.analysis.bounds import metric_bounds
+from allocator.evaluation import evaluate, objective_value, verify
+from allocator.examples import large_event, partner_day, social_golfer
+from allocator.io.plan_json import plan_rounds
+from allocator.strategies import lns
+from allocator.strategies.hybrid import relaxed
+from allocator.strategies.local_search import LocalSearch
+
+
+def _objective(problem, plan) -> float:
+    instance = problem.instance
+    return objective_value(instance, evaluate(instance, {"rounds": plan_rounds(problem, plan)}))
+
+
+def _rules_instance(people: int, orgs: int, cap, max_meetings, rules: bool, seed: int) -> dict:
+    """Four rounds of three groups, most objective terms, and the rules a move must keep."""
+    data = {
+        "name": "moves",
+        "participants": [
+            {"id": f"p{k}", "organisation": f"o{k % orgs}", "role": "ab"[k % 2]}
+            for k in range(people)
+        ],
+        "rounds": [{"id": f"r{k}", "groups": 3} for k in range(4)],
+        "duties": [{"name": "scribe", "per_group": 1, "eligible_roles": ["a"]}],
+        "constraints": {"max_per_organisation": cap, "max_meetings": max_meetings},
+        "objective": [
+            {"term": "same_organisation", "weight": 7},
+            {"term": "repeat_pairs", "weight": 3},
+            {"term": "imbalance", "attribute": "role", "weight": 2},
+            {"term": "duty_repeats", "weight": 5},
+            {"term": "pairs", "weight": 1.5, "pairs": [["p0", "p1", 2.25], ["p2", "p5", -1]]},
+        ],
+    }
+    if rules:
+        data["constraints"]["balance"] = ["role"]
+        data["constraints"]["role_ratio"] = [{"role": "a", "per": "b", "min": 0.5, "max": 2}]
+        data["constraints"]["fixed"] = [{"participant": "p3", "round": "r1", "group": "r1-2"}]
+    return data
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    people=st.integers(9, 18),
+    orgs=st.integers(2, 5),
+    cap=st.sampled_from([None, 3]),
+    max_meetings=st.sampled_from([None, 2]),
+    rules=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_every_move_changes_the_objective_by_what_it_claims(
+    people, orgs, cap, max_meetings, rules, seed
+):
+    problem = compile_problem(
+        parse_instance(_rules_instance(people, orgs, cap, max_meetings, rules, seed))
+    )
+    start = LocalSearch().solve(problem, time_limit=0.2, seed=seed).assignment
+    if start is None:
+        return  # no plan to move from; the local search said so
+    search = lns.LargeNeighbourhoodSearch(problem)
+    rng = np.random.default_rng(seed)
+    plan = start
+    for size in (2, 3):
+        before = _objective(problem, plan)
+        r, groups = search._neighbourhood(rng, plan.group, [], size)
+        m, objective = lns.build_move(problem, plan.group, plan.duty, r, groups, search.context)
+        outcome = lns.solve_move(m, objective, plan.group, seed, 1.0)
+        assert outcome is not None  # today's seats keep every rule, so the move is feasible
+        assert outcome.change <= 0
+        lns.read_move(m, outcome.solver, plan.group, plan.duty)
+        assert _objective(problem, plan) - before == pytest.approx(float(outcome.change))
+    assert _violations(problem, plan) == []
+
+
+def _violations(problem, plan) -> list:
+    return verify(problem.instance, {"rounds": plan_rounds(problem, plan)})
+
+
+def _brute_broken(problem, seats, r):
+    apart = [
+        k
+        for k, people in enumerate(problem.apart)
+        if any(
+            seats[r, a] == seats[r, b] and problem.present[r, [a, b]].all()
+            for a, b in combinations(people.tolist(), 2)
+        )
+    ]
+    together = [
+        k
+        for k, people in enumerate(problem.together)
+        if problem.present[r, people].all() and len(set(seats[r, people].tolist())) > 1
+    ]
+    return apart, together
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_broken_lists_are_found_as_by_brute_force(data):
+    n = data.draw(st.integers(6, 12))
+    lists = st.lists(
+        st.lists(st.integers(0, n - 1), min_size=2, max_size=4, unique=True), max_size=4
+    )
+    away = data.draw(st.integers(0, n - 1))  # misses the second round
+    instance = {
+        "name": "lists",
+        "participants": [
+            {"id": f"p{k}", **({"rounds": ["r0"]} if k == away else {})} for k in range(n)
+        ],
+        "rounds": [{"id": "r0", "groups": 3}, {"id": "r1", "groups": 3}],
+        "constraints": {
+            "apart": [[f"p{q}" for q in x] for x in data.draw(lists)],
+            "together": [[f"p{q}" for q in x] for x in data.draw(lists)],
+        },
+    }
+    problem = compile_problem(parse_instance(instance))
+    seats = np.array(
+        [data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)) for _ in range(2)]
+    )
+    seats[~problem.present] = -1
+    search = lns.LargeNeighbourhoodSearch(problem)
+    for r in range(2):
+        apart, together = _brute_broken(problem, seats, r)
+        assert lns.broken_apart(problem, search.apart, seats, r).tolist() == apart
+        assert lns.broken_together(problem, search.together, seats, r).tolist() == together
+
+
+def test_moves_repair_the_lists_the_local_search_leaves_broken():
+    problem = compile_problem(
+        parse_instance(large_event(seed=1, people=240, organisations=20, together=8, apart=4))
+    )
+    start = LocalSearch().solve(relaxed(problem), time_limit=2, seed=0).assignment
+    search = lns.LargeNeighbourhoodSearch(problem)
+    assert search.broken(start.group)  # the local search does not see the lists
+    plan, stats = search.run(start, time_limit=20, seed=0, target=math.inf)
+    assert stats.broken_lists == 0
+    assert search.broken(plan.group) == []
+    assert _violations(problem, plan) == []
+
+
+def test_auto_sends_large_instances_with_lists_to_the_hybrid():
+    instance = parse_instance(
+        large_event(seed=3, people=400, organisations=30, together=10, apart=5)
+    )
+    solution = solve(instance, time_limit=30, seed=0)
+    assert solution.valid
+    assert solution.result.stats["engine"] == "hybrid"
+    bounds = solution.plan["metric_bounds"]
+    assert bounds["repeat_pairs"] >= 2 * 10  # each pair kept together meets in all 3 rounds
+    assert solution.plan["metrics"]["same_organisation"] <= bounds["same_organisation"] + 2
+
+
+def test_together_lists_raise_the_counting_bounds():
+    data = social_golfer(4, 4, 3)
+    data["constraints"] = {"together": [["p01", "p02"], ["p02", "p03"]]}
+    bounds = metric_bounds(compile_problem(parse_instance(data)))
+    assert bounds["repeat_pairs"] == 3 * 2  # three pairs chained together, meeting 3 times
+
+
+def test_hybrid_refuses_what_its_moves_cannot_see():
+    with pytest.raises(NoPlanError, match="visitors"):
+        solve(parse_instance(partner_day(seed=0)), "hybrid", time_limit=1)
+
+
+def test_kirkman_systems_seed_the_schedules_the_search_cannot_find():
+    solution = solve(parse_instance(social_golfer(7, 3, 10)), "local", time_limit=5, seed=0)
+    assert solution.plan["metrics"]["repeat_pairs"] == 0
+    assert solution.result.seconds < 5
