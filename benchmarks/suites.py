@@ -94,11 +94,31 @@ SUITES: dict[str, list[Case]] = {
         golfer(8, 4, 9, 60),
         golfer(10, 6, 4, 20),
     ],
-    # Issue 3's scale targets: both mixing terms at their counting bounds.
+    # Issue 3's scale targets: both mixing terms at their counting bounds; then the same
+    # events with `together` pairs and `apart` lists, beyond the whole CP-SAT model's size.
     "scale": [
         generated("large_event_800", "large_event", 60, people=800, organisations=50),
         generated(
             "large_event_10000", "large_event", 600, people=10_000, organisations=600, rounds=4
+        ),
+        generated(
+            "large_event_800_lists",
+            "large_event",
+            60,
+            people=800,
+            organisations=50,
+            together=20,
+            apart=10,
+        ),
+        generated(
+            "large_event_10000_lists",
+            "large_event",
+            600,
+            people=10_000,
+            organisations=600,
+            rounds=4,
+            together=250,
+            apart=125,
         ),
     ],
     # The instances an organiser sees first, read from their committed files.

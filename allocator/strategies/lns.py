@@ -294,7 +294,7 @@ def add_apart(m: _Move, lists: _Lists) -> None:
 def add_together(m: _Move, lists: _Lists) -> None:
     """Soft: each listed member not in the first one's group is one violation. Lists with
     members outside the freed groups cannot be joined by this move and are left as they are."""
-    for owner in np.unique(lists.owner):
+    for owner in np.unique(lists.owner[np.isin(lists.person, m.people)]):
         people = lists.person[lists.owner == owner]
         if not m.p.present[m.r, people].all() or not np.isin(people, m.people).all():
             continue
@@ -421,6 +421,8 @@ def _solver(seed: int, seconds: float) -> cp_model.CpSolver:
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = seconds
     solver.parameters.max_time_in_seconds = 10 * seconds
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.symmetry_level = 0
     return solver
 
 
