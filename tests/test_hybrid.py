@@ -77,7 +77,7 @@ def test_every_move_changes_the_objective_by_what_it_claims(
         before = _objective(problem, plan)
         r, groups = search._neighbourhood(rng, plan.group, [], size)
         m, objective = lns.build_move(problem, plan.group, plan.duty, r, groups, search.context)
-        outcome = lns.solve_move(m, objective, plan.group, seed, 1.0)
+        outcome = lns.solve_move(m, objective, plan, seed, 10.0)
         assert outcome is not None  # today's seats keep every rule, so the move is feasible
         assert outcome.change <= 0
         lns.read_move(m, outcome.solver, plan.group, plan.duty)

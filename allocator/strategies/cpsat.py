@@ -344,7 +344,8 @@ def pair_model_fits(problem: Problem) -> bool:
 
 
 def model_fits(problem: Problem) -> bool:
-    """Does the whole model, meeting literals included, fit the budgets?"""
+    """Does the whole model, meeting literals included, fit the budgets? (Asked even without
+    `repeat_pairs`: beyond this size CP-SAT alone is slow to a first good plan.)"""
     try:
         _check_size(problem)
     except UnsupportedError:

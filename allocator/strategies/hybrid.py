@@ -76,5 +76,5 @@ class Hybrid:
         seconds = time.perf_counter() - began
         plan.duty[:] = ABSENT  # the moves kept a valid hand-out; the flow finds the best
         if moves.broken_lists or not hand_out_duties(problem, plan):
-            return Result(self.name, seed, seconds, "unknown", None, stats=stats)
-        return Result(self.name, seed, seconds, "feasible", plan, stats=stats)
+            return Result(self.name, seed, seconds, "unknown", None, bound=bound, stats=stats)
+        return Result(self.name, seed, seconds, "feasible", plan, bound=bound, stats=stats)

@@ -56,12 +56,13 @@ class _Lists:
 
     owner: np.ndarray
     person: np.ndarray
+    count: int
 
     @classmethod
     def of(cls, lists: tuple[np.ndarray, ...]) -> _Lists:
         owner = np.repeat(np.arange(len(lists)), [len(x) for x in lists]).astype(np.int64)
         person = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
-        return cls(owner, person)
+        return cls(owner, person, len(lists))
 
 
 def broken_apart(problem: Problem, lists: _Lists, seats: np.ndarray, r: int) -> np.ndarray:
@@ -74,13 +75,13 @@ def broken_apart(problem: Problem, lists: _Lists, seats: np.ndarray, r: int) -> 
 
 def broken_together(problem: Problem, lists: _Lists, seats: np.ndarray, r: int) -> np.ndarray:
     """Indices of the `together` lists, all present in round r, split over several groups."""
-    owners = np.unique(lists.owner)
-    everyone_here = np.ones(len(owners) and owners.max() + 1, dtype=bool)
+    everyone_here = np.ones(lists.count, dtype=bool)
     np.logical_and.at(everyone_here, lists.owner, problem.present[r, lists.person])
     group = seats[r, lists.person]
-    first = np.full(everyone_here.shape, -1, dtype=np.int64)
-    first[lists.owner[::-1]] = group[::-1]
-    split = np.zeros(everyone_here.shape, dtype=bool)
+    first = np.full(lists.count, -1, dtype=np.int64)
+    firsts = np.unique(lists.owner, return_index=True)[1]  # each list's first entry
+    first[lists.owner[firsts]] = group[firsts]
+    split = np.zeros(lists.count, dtype=bool)
     np.logical_or.at(split, lists.owner, group != first[lists.owner])
     return np.flatnonzero(split & everyone_here)
 
@@ -300,10 +301,10 @@ def add_together(m: _Move, lists: _Lists) -> None:
             continue
         first, *rest = [int(np.flatnonzero(m.people == q)[0]) for q in people]
         for a in rest:
-            apart = m.model.new_bool_var("")
+            split = m.model.new_bool_var("")
             for j in range(len(m.groups)):
-                m.model.add_implication(m.x[first][j], m.x[a][j]).only_enforce_if(apart.Not())
-            m.penalties.append((apart, 1))
+                m.model.add_implication(m.x[first][j], m.x[a][j]).only_enforce_if(split.Not())
+            m.penalties.append((split, 1))
 
 
 def _shared_group(m: _Move, a: int, b: int, exact: bool) -> cp_model.IntVar:
@@ -414,13 +415,14 @@ def build_move(
 # -- the search ------------------------------------------------------------------------------
 
 
-def _solver(seed: int, seconds: float) -> cp_model.CpSolver:
-    """One worker and a deterministic-time limit: the same move always gives the same seats."""
+def _solver(seed: int, seconds: float, wall: float) -> cp_model.CpSolver:
+    """One worker and a deterministic-time limit: the same move always gives the same seats
+    (unless the wall-clock limit, there to keep the time limit, stops it first)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = 10 * seconds
+    solver.parameters.max_time_in_seconds = max(0.01, wall)
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.symmetry_level = 0
     return solver
@@ -439,26 +441,40 @@ class Outcome:
     """No better seats exist for these people."""
 
 
+def _today(m: _Move, seats: np.ndarray, duty: np.ndarray) -> list[cp_model.IntVar]:
+    """Literals fixing the move to today's seats and duty holders (renamed like the model)."""
+    where = current_groups(m, seats)
+    fixed = [m.x[a][j] for a, j in enumerate(where)]
+    for (a, d), lits in m.holds.items():
+        holds = duty[m.r, m.people[a]] == d
+        fixed += [lit if holds and j == where[a] else lit.Not() for j, lit in enumerate(lits)]
+    return fixed
+
+
 def solve_move(
-    m: _Move, objective: cp_model.LinearExprT, seats: np.ndarray, seed: int, seconds: float
+    m: _Move,
+    objective: cp_model.LinearExprT,
+    plan: Assignment,
+    seed: int,
+    wall: float,
 ) -> Outcome | None:
     """Solve the move from today's seats, allowing nothing worse; None when today's seats
     break one of the move's hard rules, or when no seats came in time."""
-    current = [m.x[a][j] for a, j in enumerate(current_groups(m, seats))]
-    m.model.add_assumptions(current)
-    check = _solver(seed, seconds)
-    if check.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    today_literals = _today(m, plan.group, plan.duty)
+    m.model.add_assumptions(today_literals)
+    check = _solver(seed, MOVE_SECONDS, wall)
+    if check.solve(m.model) != cp_model.OPTIMAL:
         return None
-    today = round(check.objective_value)
+    today = int(check.value(objective))
     m.model.clear_assumptions()
-    for lit in current:
+    for lit in today_literals:
         m.model.add_hint(lit, True)
     m.model.add(objective <= today)
-    solver = _solver(seed, seconds)
+    solver = _solver(seed, MOVE_SECONDS, wall - check.wall_time)
     status = solver.solve(m.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    new = round(solver.objective_value)
+    new = int(solver.value(objective))
     broken = [sum(x.value(expr) for expr, _ in m.penalties) for x in (check, solver)]
     terms = today - m.penalty * broken[0], new - m.penalty * broken[1]
     return Outcome(
@@ -563,9 +579,7 @@ class LargeNeighbourhoodSearch:
                 break
             r, groups = self._neighbourhood(rng, plan.group, broken, size)
             m, objective = build_move(self.problem, plan.group, plan.duty, r, groups, self.context)
-            outcome = solve_move(
-                m, objective, plan.group, int(rng.integers(1 << 30)), min(MOVE_SECONDS, left)
-            )
+            outcome = solve_move(m, objective, plan, int(rng.integers(1 << 30)), left)
             stats.moves += 1
             if outcome is None:
                 size = max(size - 1, GROUPS_PER_MOVE[0])
@@ -573,9 +587,9 @@ class LargeNeighbourhoodSearch:
             read_move(m, outcome.solver, plan.group, plan.duty)
             size = _resized(size, outcome.optimal, outcome.solver.deterministic_time)
             stats.cost += float(outcome.change)
-            if outcome.improved:
-                stats.improving += 1
-                broken = self.broken(plan.group) if broken else broken
+            stats.improving += outcome.improved
+            if broken:  # even a tie may repair one list and break another
+                broken = self.broken(plan.group)
         stats.broken_lists = len(broken)
         return plan, stats
 
@@ -593,6 +607,8 @@ class LargeNeighbourhoodSearch:
                 lists = self.apart if kind == "apart" else self.together
                 members = lists.person[lists.owner == owner]
                 groups = seats[r, members[p.present[r, members]]].tolist()
+                if kind == "apart":  # only where members collide
+                    groups = [g for g in set(groups) if groups.count(g) > 1]
                 if here == r and (not chosen or len(set(chosen + groups)) <= size):
                     chosen = list(dict.fromkeys(chosen + groups))
         else:
