@@ -93,6 +93,9 @@ SUITES: dict[str, list[Case]] = {
         golfer(7, 7, 8, 60),
         golfer(8, 4, 9, 60),
         golfer(10, 6, 4, 20),
+        # Kirkman schedules (triples), beyond the tabu search's reach in a minute.
+        golfer(7, 3, 10, 20),
+        golfer(11, 3, 16, 30),
     ],
     # Issue 3's scale targets: both mixing terms at their counting bounds; then the same
     # events with `together` pairs and `apart` lists, beyond the whole CP-SAT model's size.

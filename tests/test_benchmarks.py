@@ -95,6 +95,8 @@ def test_time_limits_given_replace_the_suites_own():
         60,
         60,
         20,
+        20,
+        30,
     ]
 
 

@@ -3,6 +3,7 @@ lists the local search cannot see, and keep every other rule."""
 
 from __future__ import annotations
 
+import copy
 import math
 from itertools import combinations
 
@@ -19,6 +20,7 @@ from allocator.io.plan_json import plan_rounds
 from allocator.strategies import lns
 from allocator.strategies.hybrid import relaxed
 from allocator.strategies.local_search import LocalSearch
+from allocator.strategies.repair import repair_start
 
 
 def _objective(problem, plan) -> float:
@@ -178,3 +180,46 @@ def test_kirkman_systems_seed_the_schedules_the_search_cannot_find():
     solution = solve(parse_instance(social_golfer(7, 3, 10)), "local", time_limit=5, seed=0)
     assert solution.plan["metrics"]["repeat_pairs"] == 0
     assert solution.result.seconds < 5
+
+
+def _walk_ins_and_cancellations(data: dict) -> dict:
+    """Ten people cancel and ten others walk in, from the same organisations."""
+    later = copy.deepcopy(data)
+    gone = {p["id"] for p in later["participants"][5:25:2]}
+    later["participants"] = [p for p in later["participants"] if p["id"] not in gone]
+    for k in range(10):
+        organisation = later["participants"][k]["organisation"]
+        later["participants"].append({"id": f"walk-in {k}", "organisation": organisation})
+    for key, lists in later.get("constraints", {}).items():
+        lists = [[q for q in people if q not in gone] for people in lists]
+        later["constraints"][key] = [people for people in lists if len(people) >= 2]
+    return later
+
+
+def test_repair_start_keeps_the_seats_the_bounds_allow():
+    data = large_event(seed=4, people=96, organisations=10, group_size=8)
+    first = solve(parse_instance(data), time_limit=2, seed=0)
+    later = _walk_ins_and_cancellations(data)
+    problem = compile_problem(parse_instance(later), first.plan)
+    start, kept = repair_start(problem, np.random.default_rng(0))
+    for r, shape in enumerate(problem.rounds):
+        sizes = np.bincount(start.group[r][problem.present[r]], minlength=len(shape.groups))
+        assert all(g.min_size <= s <= g.max_size for g, s in zip(shape.groups, sizes, strict=True))
+    compared = problem.keep >= 0
+    assert kept[compared].mean() >= 0.9  # ten walk-ins take ten freed seats per round
+    assert (start.group[kept] == problem.keep[kept]).all()
+
+
+def test_auto_repairs_large_events_with_the_hybrid():
+    data = large_event(seed=5, people=400, organisations=30, together=6, apart=3)
+    first = solve(parse_instance(data), time_limit=10, seed=0)
+    repaired = solve(
+        parse_instance(_walk_ins_and_cancellations(data)),
+        time_limit=10,
+        seed=0,
+        earlier_plan=first.plan,
+    )
+    assert repaired.valid
+    assert repaired.result.stats["engine"] == "hybrid"
+    summary = repaired.plan["repair"]
+    assert summary["seats_kept"] >= 0.95 * summary["seats_compared"]

@@ -4,7 +4,9 @@ The local search seats everyone under the rules it owns; `apart` and `together`,
 cannot score, are left out of its problem. The moves then repair those lists (each move
 frees the groups a broken list touches) and go on improving the objective with random
 groups until the time limit or the counting bound. Every move's model is small, so this
-reaches instances far beyond the whole-plan CP-SAT model's size.
+reaches instances far beyond the whole-plan CP-SAT model's size. A day-of repair starts
+from the earlier plan instead, with most seats frozen, and its moves count each seat they
+move away from the earlier plan above any gain of the objective.
 """
 
 from __future__ import annotations
@@ -13,16 +15,29 @@ import math
 import time
 from dataclasses import replace
 
+import numpy as np
+
 from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.model.problem import Problem
 from allocator.strategies import lns
-from allocator.strategies.base import ABSENT, ProgressCallback, Result, UnsupportedError
+from allocator.strategies.base import (
+    ABSENT,
+    Assignment,
+    ProgressCallback,
+    Result,
+    UnsupportedError,
+)
 from allocator.strategies.duties import hand_out_duties
 from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound
 from allocator.strategies.local_search import unsupported as local_unsupported
+from allocator.strategies.repair import repair_start
 
 LOCAL_SHARE = 0.5
 """Share of the time limit the local search may use (it stops sooner at its bound)."""
+
+REOPEN = 0.05
+"""Least share of the seats a repair opens to the local search when it could not find a plan
+with the seats open so far."""
 
 
 def unsupported(problem: Problem) -> list[str]:
@@ -32,8 +47,16 @@ def unsupported(problem: Problem) -> list[str]:
 
 
 def relaxed(problem: Problem) -> Problem:
-    """The problem without the lists the local search cannot score."""
-    return replace(problem, apart=(), together=())
+    """The problem without the lists the local search cannot score, nor an earlier plan."""
+    return replace(problem, apart=(), together=(), keep=None)
+
+
+def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:
+    """True unless the plan moves a seat of the earlier plan a repair compares it with."""
+    if problem.keep is None:
+        return True
+    compared = problem.keep != ABSENT
+    return bool((plan.group[compared] == problem.keep[compared]).all())
 
 
 class Hybrid:
@@ -51,12 +74,19 @@ class Hybrid:
         if reasons:
             raise UnsupportedError("the hybrid does not handle: " + ", ".join(reasons))
         began = time.perf_counter()
-        local = LocalSearch().solve(
-            relaxed(problem), time_limit=time_limit * LOCAL_SHARE, seed=seed, progress=progress
-        )
-        lists = bool(problem.apart or problem.together)
+        share = time_limit * LOCAL_SHARE
+        if problem.keep is None:
+            local = LocalSearch().solve(
+                relaxed(problem), time_limit=share, seed=seed, progress=progress
+            )
+        else:
+            local = self._repair(problem, share, seed, progress)
+        kept_all = local.assignment is not None and _keeps_every_seat(problem, local.assignment)
         if local.assignment is None or (
-            not lists and reaches_bound(problem, local.stats["best_cost"])
+            not problem.apart
+            and not problem.together
+            and kept_all
+            and reaches_bound(problem, local.stats["best_cost"])
         ):
             return replace(local, strategy=self.name, seconds=time.perf_counter() - began)
         bound = objective_bound(problem, metric_bounds(problem))
@@ -65,7 +95,8 @@ class Hybrid:
             time_limit - (time.perf_counter() - began),
             seed,
             cost=plan_cost(problem, local.assignment),
-            target=-math.inf if bound is None else bound,
+            # a repair may still move fewer seats at the bound, unless it keeps them all
+            target=bound if bound is not None and kept_all else -math.inf,
         )
         stats = {
             **local.stats,
@@ -78,3 +109,26 @@ class Hybrid:
         if moves.broken_lists or not hand_out_duties(problem, plan):
             return Result(self.name, seed, seconds, "unknown", None, bound=bound, stats=stats)
         return Result(self.name, seed, seconds, "feasible", plan, bound=bound, stats=stats)
+
+    def _repair(
+        self, problem: Problem, time_limit: float, seed: int, progress: ProgressCallback | None
+    ) -> Result:
+        """The local search from the earlier plan with only the seats the start had to change
+        open; while the rules cannot all hold that way, it opens twice as many more (random
+        kept seats) and searches again. The moves then keep moved seats few."""
+        began = time.perf_counter()
+        rng = np.random.default_rng(seed)
+        start, frozen = repair_start(problem, rng)
+        seats = problem.present.sum()
+        while True:
+            left = time_limit - (time.perf_counter() - began)
+            slice_ = left if not frozen.any() else max(left / 4, min(left, 1.0))
+            local = LocalSearch().solve(
+                relaxed(problem), time_limit=slice_, seed=seed, progress=progress,
+                start=start, frozen=frozen,
+            )  # fmt: skip
+            if local.assignment is not None or not frozen.any() or left - slice_ <= 0:
+                return local
+            closed = np.flatnonzero(frozen)
+            opened = min(len(closed), max(int(seats - len(closed)), int(seats * REOPEN)))
+            frozen.flat[rng.choice(closed, size=opened, replace=False)] = False

@@ -43,8 +43,6 @@ def unsupported(problem: Problem) -> list[str]:
         reasons.append("rounds with same_groups_as or merge_of")
     if any(problem.round_visitors):
         reasons.append("visitors")
-    if problem.keep is not None:
-        reasons.append("repairing an earlier plan")
     if any(t.term == "duty_repeats" and t.weight < 0 for t in problem.objective):
         reasons.append("a negative duty_repeats weight")
     return reasons
@@ -133,8 +131,12 @@ class _Move:
         self.holds: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         self.scale = 1
         """Objective units per unit of the plan's objective (set with the objective)."""
+        self.moved: list[cp_model.LinearExprT] = []
+        """Repair: 1 for each freed person out of their earlier group."""
+        self.move_penalty = 0
+        """Objective units per moved seat: more than the weighted terms can ever change."""
         self.penalty = 0
-        """Objective units per broken list: more than the weighted terms can ever change."""
+        """Objective units per broken list: more than all the rest can ever change."""
         others = [k for k in range(len(problem.rounds)) if k != r]
         self.met = _meetings(seats[others][:, self.people])
         self.duties_elsewhere = (duty[others][:, self.people] != ABSENT).sum(axis=0)
@@ -175,12 +177,13 @@ def add_sizes_and_pins(m: _Move) -> None:
 
 
 def interchangeable(m: _Move) -> bool:
-    """Are the freed groups alike (same bounds, no pins)? Then a move's seats matter only up
-    to renaming the groups, and the model numbers them by their first member."""
+    """Are the freed groups alike (same bounds, no pins, no earlier plan to keep)? Then a
+    move's seats matter only up to renaming the groups, and the model numbers them by their
+    first member."""
     shape = m.p.rounds[m.r]
     bounds = {(shape.groups[g].min_size, shape.groups[g].max_size) for g in m.groups}
     pinned = any(r == m.r and q in m.people for q, r, _ in m.p.fixed)
-    return len(bounds) == 1 and not pinned
+    return len(bounds) == 1 and not pinned and m.p.keep is None
 
 
 def add_symmetry_breaking(m: _Move) -> None:
@@ -373,8 +376,20 @@ def _same_organisation(m: _Move, weight: float) -> None:
             m.cost.append((weight, pairs, table[-1]))
 
 
+def add_keep(m: _Move) -> None:
+    """Day-of repair: each freed person leaving their earlier group is one moved seat (one
+    whose earlier group is not freed has moved already and stays moved)."""
+    if m.p.keep is None:
+        return
+    for a, q in enumerate(m.people.tolist()):
+        earlier = int(m.p.keep[m.r, q])
+        if earlier in m.groups:
+            m.moved.append(1 - m.x[a][m.groups.index(earlier)])
+
+
 def set_objective(m: _Move) -> cp_model.LinearExprT:
-    """Integer objective: the weighted terms, below one penalty unit per broken list."""
+    """Integer objective in three tiers: the weighted terms, below one unit per moved seat
+    of a repair, below one unit per broken list."""
     exact = [Fraction(c) if isinstance(c, Fraction) else Fraction(str(c)) for c, _, _ in m.cost]
     scale = math.lcm(*(f.denominator for f in exact)) if exact else 1
     if scale > OBJECTIVE_SCALE:
@@ -382,8 +397,10 @@ def set_objective(m: _Move) -> cp_model.LinearExprT:
     m.scale = scale
     coefficients = [round(f * scale) for f in exact]
     swing = sum(abs(c) * most for c, (_, _, most) in zip(coefficients, m.cost, strict=True))
-    m.penalty = swing + 1
+    m.move_penalty = swing + 1
+    m.penalty = swing + m.move_penalty * len(m.moved) + 1
     objective = sum(c * expr for c, (_, expr, _) in zip(coefficients, m.cost, strict=True))
+    objective += sum(m.move_penalty * expr for expr in m.moved)
     objective += sum(m.penalty * expr for expr, _ in m.penalties)
     m.model.minimize(objective)
     return objective
@@ -408,6 +425,7 @@ def build_move(
     add_duties(m)
     add_apart(m, apart)
     add_together(m, together)
+    add_keep(m)
     add_objective_terms(m, numbers)
     return m, set_objective(m)
 
@@ -434,7 +452,8 @@ class Outcome:
 
     solver: cp_model.CpSolver
     improved: bool
-    """Strictly better: fewer broken lists, or a lower objective with as many."""
+    """Strictly better: fewer broken lists, or as many and fewer moved seats (in a repair),
+    or as many of both and a lower objective."""
     change: Fraction
     """The plan's objective after less before (the lists aside)."""
     optimal: bool
@@ -475,8 +494,12 @@ def solve_move(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = int(solver.value(objective))
-    broken = [sum(x.value(expr) for expr, _ in m.penalties) for x in (check, solver)]
-    terms = today - m.penalty * broken[0], new - m.penalty * broken[1]
+    tiers = [
+        m.penalty * sum(x.value(e) for e, _ in m.penalties)
+        + m.move_penalty * sum(x.value(e) for e in m.moved)
+        for x in (check, solver)
+    ]
+    terms = today - tiers[0], new - tiers[1]
     return Outcome(
         solver, new < today, Fraction(terms[1] - terms[0], m.scale), status == cp_model.OPTIMAL
     )

@@ -289,7 +289,10 @@ class LocalSearch:
         seed: int,
         progress: ProgressCallback | None = None,
         start: Assignment | None = None,
+        frozen: np.ndarray | None = None,
     ) -> Result:
+        """Search from `start` (a design or the greedy by default); seats marked in `frozen`
+        (rounds × participants) stay where `start` has them."""
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
@@ -301,6 +304,8 @@ class LocalSearch:
             or greedy_start(problem, seed, weights)
         )
         state = build_state(problem, start)
+        if frozen is not None:
+            state.movable &= ~frozen
         kernels.seed_rng(seed)
         best = state.group_of.copy()
         cost = best_cost = state.cost()
