@@ -80,9 +80,45 @@ def markdown(rows: list[Row], title: str, command: str, planned: int) -> str:
         "counting bound is in brackets; seconds = the strategy's own, wall = the whole child",
         "process (start-up, build, verification); peak MB = the child's peak resident memory.",
     ]
+    if len({row["seed"] for row in rows}) > 1:
+        lines += ["", *spread_table(rows)]
     for key in dict.fromkeys((row["instance"], row["time_limit"]) for row in rows):
         lines += ["", *instance_table([r for r in rows if (r["instance"], r["time_limit"]) == key])]
     return "\n".join(lines) + "\n"
+
+
+def spread_table(rows: list[Row]) -> list[str]:
+    """Per instance, limit and strategy, the best, mean and worst over the seeds: the gap to
+    the best known where there is one, else the objective (valid plans only)."""
+    lines = [
+        "## Spread over seeds",
+        "",
+        "| instance | limit | strategy | runs | best | mean | worst |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    keys = dict.fromkeys((r["instance"], r["time_limit"], r["strategy"]) for r in rows)
+    for instance, limit, strategy in keys:
+        group = [
+            r
+            for r in rows
+            if (r["instance"], r["time_limit"], r["strategy"]) == (instance, limit, strategy)
+            and r.get("objective") is not None
+            and not r.get("violations")
+        ]
+        to_best = [reference_gap(r) for r in group]
+        if group and None not in to_best:
+            values, show = sorted(to_best), _percent
+        else:
+            values, show = sorted(r["objective"] for r in group), _number
+        cells = (
+            [show(values[0]), show(sum(values) / len(values)), show(values[-1])]
+            if values
+            else ["", "", ""]
+        )
+        lines.append(
+            f"| {instance} | {limit:g} s | {strategy} | {len(group)} | " + " | ".join(cells) + " |"
+        )
+    return lines
 
 
 def instance_table(rows: list[Row]) -> list[str]:

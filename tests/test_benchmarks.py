@@ -19,7 +19,7 @@ sys.path.insert(
     0, str(ROOT)
 )  # `benchmarks` sits beside the package, uninstalled: plain `pytest` too
 
-from benchmarks.report import LEADING, TRAILING, gap  # noqa: E402
+from benchmarks.report import LEADING, TRAILING, gap, markdown  # noqa: E402
 from benchmarks.runner import measure, plan_runs, run_all  # noqa: E402
 from benchmarks.suites import SUITES, Case  # noqa: E402
 
@@ -82,6 +82,29 @@ def test_gap_is_relative_to_the_objective():
     assert gap({"objective": 200.0, "bound": 150.0}) == 0.25
     assert gap({"objective": 0.5, "bound": 0.0}) == 0.5
     assert gap({"objective": 3.0, "bound": None}) is None
+
+
+def test_several_seeds_get_a_spread_table():
+    def row(seed: int, objective: float) -> dict:
+        return {
+            "instance": "mdgp", "n": 10, "strategy": "auto", "seed": seed, "time_limit": 3.0,
+            "status": "feasible", "objective": objective, "bound": None, "reference": -100.0,
+            "violations": 0, "wall_seconds": 1.0, "peak_mb": 100.0,
+        }  # fmt: skip
+
+    text = markdown([row(0, -99.0), row(1, -98.0), row(2, -100.0)], "t", "cmd", 3)
+    assert "| mdgp | 3 s | auto | 3 | 0.00% | 1.00% | 2.00% |" in text
+    single = markdown([row(0, -99.0)], "t", "cmd", 1)
+    assert "Spread over seeds" not in single
+
+
+def test_large_event_lists():
+    data = examples.large_event(people=200, together=4, apart=2)
+    problem = parse_instance(data).constraints
+    assert [len(x) for x in problem.together] == [2] * 4
+    assert [len(x) for x in problem.apart] == [5] * 2
+    listed = [q for x in problem.together + problem.apart for q in x]
+    assert len(set(listed)) == len(listed)
 
 
 def test_time_limits_given_replace_the_suites_own():
