@@ -41,9 +41,9 @@ with the seats open so far."""
 
 
 def unsupported(problem: Problem) -> list[str]:
-    """What neither the local search (apart/together aside) nor the moves can handle."""
-    reasons = local_unsupported(relaxed(problem)) + lns.unsupported(problem)
-    return list(dict.fromkeys(reasons))
+    """What the local search cannot own once apart/together and the earlier plan are set
+    aside (the moves see no more than it does)."""
+    return local_unsupported(relaxed(problem))
 
 
 def relaxed(problem: Problem) -> Problem:

@@ -59,6 +59,16 @@ def _primitive_powers(mul: np.ndarray) -> np.ndarray:
     raise ValueError(f"GF({q}) has no primitive element above 1")
 
 
+def _field_one_mod_six(q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """GF(q) for q = 6t + 1 a prime power the tables reach: addition, multiplication, the
+    powers of a primitive element, and t; None otherwise."""
+    tables = field_tables(q) if q % 6 == 1 else None
+    if tables is None:
+        return None
+    add, mul = tables
+    return add, mul, _primitive_powers(mul), (q - 1) // 6
+
+
 def _develop(base: list[list[tuple[int, int]]], add: np.ndarray) -> np.ndarray:
     """Translates of triples of points (x, j) ∈ GF(q) × levels by every s ∈ GF(q): shape
     q × triples × 3 over points j·q + x, where level −1 is a fixed point ∞ numbered last."""
@@ -75,12 +85,10 @@ def _two_q_plus_one(v: int) -> np.ndarray | None:
     developed additively over GF(q), with a primitive ω and ω^m = (ω^t + 1)/2
     (Ray-Chaudhuri & Wilson 1971, Theorem 6; Stinson's 1991 survey, Construction 1.1)."""
     q = (v - 1) // 2
-    tables = field_tables(q) if q % 6 == 1 else None
-    if tables is None:
+    field = _field_one_mod_six(q)
+    if field is None:
         return None
-    add, mul = tables
-    powers = _primitive_powers(mul)
-    t = (q - 1) // 6
+    add, mul, powers, t = field
 
     def w(e: int) -> int:
         return int(powers[e % (q - 1)])
@@ -102,12 +110,10 @@ def _three_q(v: int) -> np.ndarray | None:
     ε a cube root of unity (Ray-Chaudhuri & Wilson 1971, Theorem 5; Stinson's 1991 survey,
     Construction 1.2)."""
     q = v // 3
-    tables = field_tables(q) if q % 6 == 1 else None
-    if tables is None:
+    field = _field_one_mod_six(q)
+    if field is None:
         return None
-    add, mul = tables
-    powers = _primitive_powers(mul)
-    t = (q - 1) // 6
+    add, _, powers, t = field
 
     def coset(i: int, levels: tuple[int, int, int]) -> list[tuple[int, int]]:
         return [(int(powers[(i + 2 * t * k) % (q - 1)]), j) for k, j in enumerate(levels)]

@@ -6,7 +6,9 @@ cannot score `apart` and `together`. A move's model holds only the freed people 
 (a few dozen), whatever the instance's size, and sees the rest of the plan as constants: who
 met whom in the other rounds, who held which duty. `apart` and `together` are soft there,
 with a penalty above any change of the objective, so that every move starts from a feasible
-model (the current seats) and repairs those lists before it improves anything else.
+model (the current seats) and repairs those lists before it improves anything else. In a
+day-of repair, a seat moved from the earlier plan costs less than a broken list and more
+than any change of the objective. Each round must form its own groups, with no visitors: the hybrid only sends such plans.
 """
 
 from __future__ import annotations
@@ -34,18 +36,6 @@ PEOPLE_PER_MOVE = 96
 
 OBJECTIVE_SCALE = 10**6
 """Weights whose exact common denominator exceeds this are rounded at this precision."""
-
-
-def unsupported(problem: Problem) -> list[str]:
-    """What a move's one-round model cannot see."""
-    reasons = []
-    if any(r.kind != "new" for r in problem.rounds):
-        reasons.append("rounds with same_groups_as or merge_of")
-    if any(problem.round_visitors):
-        reasons.append("visitors")
-    if any(t.term == "duty_repeats" and t.weight < 0 for t in problem.objective):
-        reasons.append("a negative duty_repeats weight")
-    return reasons
 
 
 @dataclass(frozen=True)
