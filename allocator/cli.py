@@ -115,12 +115,15 @@ def _read_input(
 
 
 class _Ticker:
-    """One line of progress on a terminal: time, best objective, proven bound."""
+    """One line of progress on a terminal: time, best objective, proven bound, and the
+    apart/together lists still to repair."""
 
     def __call__(self, progress: Progress) -> None:
         bound = "?" if progress.bound is None else f"{progress.bound:,.6g}"
+        broken = f"{progress.broken_lists} list breaks to repair" if progress.broken_lists else ""
         click.echo(
-            f"\r  {progress.seconds:7.1f} s   objective {progress.objective:,.6g}   bound {bound}   ",
+            f"\r  {progress.seconds:7.1f} s   objective {progress.objective:,.6g}   "
+            f"bound {bound}   {broken:<30}",
             nl=False,
             err=True,
         )

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from allocator import examples
-from allocator.cli import main
+from allocator.cli import _Ticker, main
+from allocator.strategies.base import Progress
 
 Json = dict[str, Any]
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -669,3 +670,12 @@ def test_unknown_strategy_is_a_usage_error(tmp_path):
     result, out = solve_cli(tmp_path, base_instance(), "--strategy", "greedy")
     assert result.exit_code == 2
     assert_nothing_written(out)
+
+
+def test_progress_line_says_how_many_list_breaks_are_left(capsys):
+    _Ticker()(Progress(2.5, 1200.0, 1000.0, broken_lists=3))
+    line = capsys.readouterr().err
+    assert "objective 1,200" in line and "bound 1,000" in line
+    assert "3 list breaks to repair" in line
+    _Ticker()(Progress(3.0, 1100.0, None))
+    assert "repair" not in capsys.readouterr().err

@@ -146,10 +146,16 @@ def test_moves_repair_the_lists_the_local_search_leaves_broken():
     start = LocalSearch().solve(relaxed(problem), time_limit=2, seed=0).assignment
     search = lns.LargeNeighbourhoodSearch(problem)
     assert search.broken(start.group)  # the local search does not see the lists
-    plan, stats = search.run(start, time_limit=20, seed=0, target=math.inf)
+    heard = []
+    plan, stats = search.run(start, time_limit=20, seed=0, target=math.inf, progress=heard.append)
     assert stats.broken_lists == 0
     assert search.broken(plan.group) == []
     assert _violations(problem, plan) == []
+    # every repairing move was told, in time order, and the last report is the final cost
+    assert heard
+    assert [at.seconds for at in heard] == sorted(at.seconds for at in heard)
+    assert heard[-1].objective == stats.cost
+    assert heard[0].broken_lists > 0 and heard[-1].broken_lists == 0
 
 
 def test_auto_sends_large_instances_with_lists_to_the_hybrid():

@@ -31,6 +31,9 @@ class Progress:
     seconds: float
     objective: float
     bound: float | None
+    broken_lists: int = 0
+    """Rounds in which an apart/together list is still broken, summed over lists: while
+    any is, the objective is not yet a valid plan's."""
 
 
 ProgressCallback = Callable[[Progress], None]

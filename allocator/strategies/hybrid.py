@@ -59,6 +59,15 @@ def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:
     return bool((plan.group[compared] == problem.keep[compared]).all())
 
 
+def _shifted(
+    progress: ProgressCallback | None, offset: float, bound: float | None
+) -> ProgressCallback | None:
+    """The moves' progress told on the hybrid's clock, with the bound beside it."""
+    if progress is None:
+        return None
+    return lambda at: progress(replace(at, seconds=offset + at.seconds, bound=bound))
+
+
 class Hybrid:
     name = "hybrid"
 
@@ -90,13 +99,15 @@ class Hybrid:
         ):
             return replace(local, strategy=self.name, seconds=time.perf_counter() - began)
         bound = objective_bound(problem, metric_bounds(problem))
+        moves_began = time.perf_counter() - began
         plan, moves = lns.LargeNeighbourhoodSearch(problem).run(
             local.assignment,
-            time_limit - (time.perf_counter() - began),
+            time_limit - moves_began,
             seed,
             cost=plan_cost(problem, local.assignment),
             # a repair may still move fewer seats at the bound, unless it keeps them all
             target=bound if bound is not None and kept_all else -math.inf,
+            progress=_shifted(progress, moves_began, bound),
         )
         stats = {
             **local.stats,

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from allocator.analysis.bounds import linked_components
 from allocator.model.problem import NONE, Problem
-from allocator.strategies.base import ABSENT, Assignment
+from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback
 
 MOVE_SECONDS = 1.0
 """Deterministic-time budget of one move's solve (about a second of one core)."""
@@ -578,9 +578,11 @@ class LargeNeighbourhoodSearch:
         seed: int,
         cost: float = 0.0,
         target: float = -math.inf,
+        progress: ProgressCallback | None = None,
     ) -> tuple[Assignment, LnsStats]:
         """Improve `start`, a plan keeping every rule but apart/together and scoring `cost`,
-        until the time limit, or until it keeps every rule and its cost is at `target`."""
+        until the time limit, or until it keeps every rule and its cost is at `target`;
+        `progress` hears of every move that lowers the cost or the broken lists."""
         began = time.perf_counter()
         rng = np.random.default_rng(seed)
         plan = Assignment(start.group.copy(), start.visitor_group.copy(), start.duty.copy())
@@ -601,8 +603,11 @@ class LargeNeighbourhoodSearch:
             size = _resized(size, outcome.optimal, outcome.solver.deterministic_time)
             stats.cost += float(outcome.change)
             stats.improving += outcome.improved
+            before = len(broken)
             if broken:  # even a tie may repair one list and break another
                 broken = self.broken(plan.group)
+            if progress and (outcome.improved or len(broken) < before):
+                progress(Progress(time.perf_counter() - began, stats.cost, None, len(broken)))
         stats.broken_lists = len(broken)
         return plan, stats
 
