@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from allocator import InfeasibleError, NoPlanError, compile_problem, parse_instance, solve
 from allocator.evaluation import evaluate
-from allocator.examples import large_event, partner_day, social_golfer
+from allocator.examples import large_event, partner_day, social_golfer, thematic_workshop
 from allocator.strategies import kernels
 from allocator.strategies.constructions import subspace_rounds
 from allocator.strategies.finite_fields import affine_plane_rounds
-from allocator.strategies.local_search import build_state
+from allocator.strategies.local_search import LocalSearch, build_state
 from allocator.strategies.random_draw import RandomDraw
 
 
@@ -227,3 +227,12 @@ def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
     assert solution.valid
     for key, bound in solution.plan["metric_bounds"].items():
         assert solution.plan["metrics"][key] == bound
+
+
+def test_patience_hands_the_time_back_once_the_search_stalls():
+    # the thematic workshop's best plan lies above its counting bound: the search never
+    # stops at the bound, only when its patience runs out
+    problem = compile_problem(parse_instance(thematic_workshop()))
+    result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
+    assert result.status == "feasible"
+    assert result.seconds < 10

@@ -15,13 +15,17 @@ import time
 from dataclasses import replace
 
 from allocator.model.problem import Problem
-from allocator.strategies.base import ProgressCallback, Result, UnsupportedError
+from allocator.strategies.base import ProgressCallback, Result, UnsupportedError, shifted
 from allocator.strategies.cpsat import CpSat, model_fits, pair_model_fits
 from allocator.strategies.diversity import Diversity
 from allocator.strategies.diversity import applies as diversity_rejects
 from allocator.strategies.hybrid import Hybrid
 from allocator.strategies.hybrid import unsupported as hybrid_unsupported
 from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound, unsupported
+
+PATIENCE = 0.05
+"""Share of the time limit the local search may go without a new best before CP-SAT, when
+it follows, takes the time left (to improve the plan or prove it optimal)."""
 
 
 class Auto:
@@ -47,7 +51,13 @@ class Auto:
             )
         refine = pair_model_fits(problem)
         share = time_limit / 2 if refine else time_limit
-        local = LocalSearch().solve(problem, time_limit=share, seed=seed, progress=progress)
+        local = LocalSearch().solve(
+            problem,
+            time_limit=share,
+            seed=seed,
+            progress=progress,
+            patience=time_limit * PATIENCE if refine else None,
+        )
         left = time_limit - (time.perf_counter() - began)
         if left < 1.0 or (local.assignment is not None and not refine):
             return self._named(local)
@@ -55,7 +65,11 @@ class Auto:
             return self._named(local)  # at the counting bound: nothing left to prove
         try:
             exact = CpSat().solve(
-                problem, time_limit=left, seed=seed, progress=progress, hint=local.assignment
+                problem,
+                time_limit=left,
+                seed=seed,
+                progress=shifted(progress, time.perf_counter() - began),
+                hint=local.assignment,
             )
         except UnsupportedError:
             return self._named(local)

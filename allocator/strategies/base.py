@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +37,24 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def shifted(
+    progress: ProgressCallback | None, offset: float, bound: float | None = None
+) -> ProgressCallback | None:
+    """A later stage's progress told on the whole solve's clock (`offset` seconds in), with
+    `bound` where the stage reports none."""
+    if progress is None:
+        return None
+
+    def tell(at: Progress) -> None:
+        progress(
+            replace(
+                at, seconds=offset + at.seconds, bound=at.bound if at.bound is not None else bound
+            )
+        )
+
+    return tell
 
 
 @dataclass(frozen=True)

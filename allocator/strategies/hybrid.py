@@ -26,6 +26,7 @@ from allocator.strategies.base import (
     ProgressCallback,
     Result,
     UnsupportedError,
+    shifted,
 )
 from allocator.strategies.duties import hand_out_duties
 from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound
@@ -57,15 +58,6 @@ def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:
         return True
     compared = problem.keep != ABSENT
     return bool((plan.group[compared] == problem.keep[compared]).all())
-
-
-def _shifted(
-    progress: ProgressCallback | None, offset: float, bound: float | None
-) -> ProgressCallback | None:
-    """The moves' progress told on the hybrid's clock, with the bound beside it."""
-    if progress is None:
-        return None
-    return lambda at: progress(replace(at, seconds=offset + at.seconds, bound=bound))
 
 
 class Hybrid:
@@ -107,7 +99,7 @@ class Hybrid:
             cost=plan_cost(problem, local.assignment),
             # a repair may still move fewer seats at the bound, unless it keeps them all
             target=bound if bound is not None and kept_all else -math.inf,
-            progress=_shifted(progress, moves_began, bound),
+            progress=shifted(progress, moves_began, bound),
         )
         stats = {
             **local.stats,

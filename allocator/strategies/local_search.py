@@ -290,9 +290,11 @@ class LocalSearch:
         progress: ProgressCallback | None = None,
         start: Assignment | None = None,
         frozen: np.ndarray | None = None,
+        patience: float | None = None,
     ) -> Result:
         """Search from `start` (a design or the greedy by default); seats marked in `frozen`
-        (rounds × participants) stay where `start` has them."""
+        (rounds × participants) stay where `start` has them. With `patience`, stop once that
+        many seconds bring no new best (for a caller with a better use of the time left)."""
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
@@ -313,7 +315,13 @@ class LocalSearch:
         iteration, evaluations = 0, 0
         stall = max(200, STALL * problem.n)
         whole = problem.n * len(problem.rounds) <= WHOLE_NEIGHBOURHOOD_LIMIT
-        while best_cost > state.weights[5] and time.perf_counter() - began < time_limit:
+        improved_at = now = time.perf_counter()
+        while (
+            best_cost > state.weights[5]
+            and now - began < time_limit
+            and (patience is None or now - improved_at < patience)
+        ):
+            before = best_cost
             cost, iteration, best_cost, done = kernels.search(
                 CHUNK // 10 if whole else CHUNK,
                 cost,
@@ -346,8 +354,11 @@ class LocalSearch:
                 whole,
             )
             evaluations += done
+            now = time.perf_counter()
+            if best_cost < before:
+                improved_at = now
             if progress:
-                progress(Progress(time.perf_counter() - began, best_cost, None))
+                progress(Progress(now - began, best_cost, None))
         state.group_of[:] = best
         state.rebuild()
         seconds = time.perf_counter() - began
