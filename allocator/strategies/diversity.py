@@ -24,11 +24,13 @@ from allocator.strategies.base import (
     empty_assignment,
 )
 
-STALL = 30
-"""A tabu run ends after STALL steps per person without a new best of the run: long runs
-that go deep beat many short ones at every published limit (MDGPLIB RanReal and RanInt,
-n = 120 in 3 s, five seeds: mean gap to the best known 0.32 % with 3 steps per person,
-0.22 % with 25, 0.13 % with 30 and the tenure below)."""
+STALL = 0.25
+"""A tabu run ends after STALL·n² steps without a new best of the run (half as many as
+there are swaps): long runs that go deep beat many short ones at every published limit, the
+more so the larger n (MDGPLIB RanReal and RanInt; n = 120 in 3 s, five seeds: mean gap to
+the best known 0.32 % with 3 steps per person, 0.13 % with 30 and the tenure below;
+RanReal_n480_ds_01 in 120 s, two seeds: 0.49 % with 15 per person, 0.45 % with 30, 0.28 %
+with 60, 0.17 % with 120 = n/4, 0.22 % with 240)."""
 
 TENURE = (7, 0.08)
 """A person may not return to a group they left for TENURE[0] + random(TENURE[1]·n) steps
@@ -271,7 +273,7 @@ class Diversity:
                 high,
                 tabu,
                 it,
-                max(50, STALL * n),
+                max(50, int(STALL * n * n)),
                 max(1, int((time_limit - elapsed) * rate / per_step)),
                 TENURE[0],
                 max(2, int(n * TENURE[1])),
