@@ -123,7 +123,7 @@ class _Ticker:
         broken = f"{progress.broken_lists} list breaks to repair" if progress.broken_lists else ""
         click.echo(
             f"\r  {progress.seconds:7.1f} s   objective {progress.objective:,.6g}   "
-            f"bound {bound}   {broken:<30}",
+            f"bound {bound}   {broken}\x1b[K",  # erase the rest of the last line
             nl=False,
             err=True,
         )

@@ -14,7 +14,7 @@ from allocator.examples import large_event, partner_day, social_golfer, thematic
 from allocator.strategies import kernels
 from allocator.strategies.constructions import subspace_rounds
 from allocator.strategies.finite_fields import affine_plane_rounds
-from allocator.strategies.local_search import LocalSearch, build_state
+from allocator.strategies.local_search import LocalSearch, build_state, reaches_bound
 from allocator.strategies.random_draw import RandomDraw
 
 
@@ -235,4 +235,5 @@ def test_patience_hands_the_time_back_once_the_search_stalls():
     problem = compile_problem(parse_instance(thematic_workshop()))
     result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
     assert result.status == "feasible"
+    assert not reaches_bound(problem, result.stats["best_cost"])
     assert result.seconds < 10

@@ -566,15 +566,18 @@ class _StopAfter(cp_model.CpSolverSolutionCallback):
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, scale: int, progress: ProgressCallback):
+    """Tells each solution on the clock of the whole solve (first solve and build included)."""
+
+    def __init__(self, scale: int, progress: ProgressCallback, began: float):
         super().__init__()
         self.scale = scale
         self.progress = progress
+        self.began = began
 
     def on_solution_callback(self) -> None:
         self.progress(
             Progress(
-                self.wall_time,
+                time.perf_counter() - self.began,
                 self.objective_value / self.scale,
                 self.best_objective_bound / self.scale,
             )
@@ -757,7 +760,7 @@ class CpSat:
         if hint is not None:
             _complete_hint(m, hint, min(10.0, time_limit / 6), seed)
         solver = _parameters(time_limit - (time.perf_counter() - start), seed, self.workers)
-        status = solver.solve(m.model, _Reporter(scale, progress) if progress else None)
+        status = solver.solve(m.model, _Reporter(scale, progress, start) if progress else None)
         stats = {
             "variables": len(m.model.proto.variables),
             "constraints": len(m.model.proto.constraints),

@@ -25,20 +25,20 @@ from allocator.strategies.base import (
 )
 
 STALL = 0.25
-"""A tabu run ends after STALL·n² steps without a new best of the run (half as many as
-there are swaps): long runs that go deep beat many short ones at every published limit, the
-more so the larger n (MDGPLIB RanReal and RanInt; n = 120 in 3 s, five seeds: mean gap to
-the best known 0.32 % with 3 steps per person, 0.13 % with 30 and the tenure below;
-RanReal_n480_ds_01 in 120 s, two seeds: 0.49 % with 15 per person, 0.45 % with 30, 0.28 %
-with 60, 0.17 % with 120 = n/4, 0.22 % with 240)."""
+"""A tabu run ends after STALL·n² steps without a new best of the run (about half as
+many as there are swaps): long runs that go deep beat many short ones at every published
+limit, the more so the larger n (MDGPLIB RanReal and RanInt; n = 120 in 3 s, five seeds:
+mean gap to the best known 0.32 % with 3 steps per person, 0.13 % with 30 and the tenure
+below; RanReal_n480_ds_01 in 120 s, two seeds: 0.49 % with 15 per person, 0.45 % with 30,
+0.28 % with 60, 0.17 % with 120 = n/4, 0.22 % with 240)."""
 
 TENURE = (7, 0.08)
 """A person may not return to a group they left for TENURE[0] + random(TENURE[1]·n) steps
 (a mean near 12 at n = 120: shorter tenures cycle, longer ones hold the search back)."""
 
-FIRST_RATE = 1e8
-"""Evaluations per second assumed until the first run measures them (this machine: 2.4e8),
-to cap a run at the time left."""
+CALIBRATION = 100
+"""Steps of the first run, which measures the evaluations per second that cap every later
+run at the time left (assuming a speed instead would overrun on a slow machine)."""
 
 PERTURBATION = 0.02
 """Random swaps per person when a run restarts from the best (×1…5 as the search stalls)."""
@@ -261,10 +261,11 @@ class Diversity:
         best, best_groups = -np.inf, group_of.copy()
         it, evaluations, runs, stalled = 0, 0, 0, 0
         n = len(shape.present)
-        per_step = n * (n - 1) // 2 + n * m
+        per_step = max(1, n * (n - 1) // 2 + n * m)
         while (elapsed := time.perf_counter() - began) < time_limit:
-            rate = evaluations / elapsed if evaluations else FIRST_RATE
-            value, it, done = _tabu_run(
+            left = (time_limit - elapsed) * evaluations / elapsed / per_step
+            max_steps = max(1, int(left)) if evaluations else CALIBRATION
+            value, after, done = _tabu_run(
                 w,
                 gain,
                 group_of,
@@ -274,17 +275,24 @@ class Diversity:
                 tabu,
                 it,
                 max(50, int(STALL * n * n)),
-                max(1, int((time_limit - elapsed) * rate / per_step)),
+                max_steps,
                 TENURE[0],
                 max(2, int(n * TENURE[1])),
             )
-            it, evaluations, runs = int(it), evaluations + int(done), runs + 1
+            cut_short, it = after - it >= max_steps, int(after)
+            evaluations, runs = evaluations + int(done), runs + 1
+            if done == 0:
+                break  # no swap or move exists: this partition is the only one
             if value > best + 1e-9:
                 best, best_groups, stalled = value, group_of.copy(), 0
             else:
                 stalled += 1
                 for p in np.flatnonzero(group_of != best_groups):
                     _move(w, gain, group_of, size, p, best_groups[p])
+            if progress:
+                progress(Progress(time.perf_counter() - began, -best, None))
+            if cut_short:
+                continue  # stopped by the clock estimate, not stalled: go on from here
             _perturb(
                 w,
                 gain,
@@ -294,8 +302,6 @@ class Diversity:
                 high,
                 max(2, int(n * PERTURBATION * (1 + stalled % 5))),
             )
-            if progress:
-                progress(Progress(time.perf_counter() - began, -best, None))
         plan = empty_assignment(problem)
         plan.group[0] = best_groups
         seconds = time.perf_counter() - began

@@ -127,8 +127,8 @@ class Hybrid:
             left = time_limit - (time.perf_counter() - began)
             slice_ = left if not frozen.any() else max(left / 4, min(left, 1.0))
             local = LocalSearch().solve(
-                relaxed(problem), time_limit=slice_, seed=seed, progress=progress,
-                start=start, frozen=frozen,
+                relaxed(problem), time_limit=slice_, seed=seed, start=start, frozen=frozen,
+                progress=shifted(progress, time.perf_counter() - began),
             )  # fmt: skip
             if local.assignment is not None or not frozen.any() or left - slice_ <= 0:
                 return local

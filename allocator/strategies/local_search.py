@@ -275,6 +275,13 @@ def _penalised(state: SearchState) -> bool:
     return penalties > 0
 
 
+def _seated(group: np.ndarray, start: Assignment) -> Assignment:
+    """A plan of these seats, with the start's visitors and no duties handed out yet."""
+    return Assignment(
+        group=group, visitor_group=start.visitor_group.copy(), duty=np.full_like(group, ABSENT)
+    )
+
+
 class LocalSearch:
     """Construction (affine plane or greedy), then compiled tabu search to the time limit
     or to the counting bound, whichever comes first."""
@@ -316,11 +323,7 @@ class LocalSearch:
         stall = max(200, STALL * problem.n)
         whole = problem.n * len(problem.rounds) <= WHOLE_NEIGHBOURHOOD_LIMIT
         improved_at = now = time.perf_counter()
-        while (
-            best_cost > state.weights[5]
-            and now - began < time_limit
-            and (patience is None or now - improved_at < patience)
-        ):
+        while best_cost > state.weights[5] and now - began < time_limit:
             before = best_cost
             cost, iteration, best_cost, done = kernels.search(
                 CHUNK // 10 if whole else CHUNK,
@@ -359,6 +362,10 @@ class LocalSearch:
                 improved_at = now
             if progress:
                 progress(Progress(now - began, best_cost, None))
+            if patience is not None and now - improved_at >= patience:
+                if not _penalised(build_state(problem, _seated(best, start))):
+                    break
+                improved_at = now  # no plan keeps every rule yet: keep looking
         state.group_of[:] = best
         state.rebuild()
         seconds = time.perf_counter() - began
@@ -370,9 +377,7 @@ class LocalSearch:
         }
         if _penalised(state):
             return Result(self.name, seed, seconds, "unknown", None, stats=stats)
-        plan = Assignment(
-            group=best, visitor_group=start.visitor_group.copy(), duty=np.full_like(best, ABSENT)
-        )
+        plan = _seated(best, start)
         if not hand_out_duties(problem, plan):
             return Result(self.name, seed, seconds, "unknown", None, stats=stats)
         return Result(self.name, seed, seconds, "feasible", plan, stats=stats)
