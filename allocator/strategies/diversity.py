@@ -263,8 +263,9 @@ class Diversity:
         n = len(shape.present)
         per_step = max(1, n * (n - 1) // 2 + n * m)
         while (elapsed := time.perf_counter() - began) < time_limit:
-            left = (time_limit - elapsed) * evaluations / elapsed / per_step
-            max_steps = max(1, int(left)) if evaluations else CALIBRATION
+            max_steps = CALIBRATION
+            if evaluations:  # the steps the time left allows at the speed measured so far
+                max_steps = max(1, int((time_limit - elapsed) * evaluations / elapsed / per_step))
             value, after, done = _tabu_run(
                 w,
                 gain,
