@@ -9,6 +9,7 @@ reproducible.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 Json = dict[str, Any]
@@ -68,6 +69,7 @@ SECTOR_PROFESSIONS = {
     "logement": ("éducateur·rice", "assistant·e social·e", "capteur·rice de logement"),
     "jeunesse": ("éducateur·rice", "animateur·rice"),
     "formation": ("formateur·rice", "agent·e de guidance"),
+    "culture": ("animateur·rice", "médiateur·rice culturel·le", "bibliothécaire"),
 }
 # Emblematic cases played by actors: civility, situation, age range.
 CASES = (
@@ -200,41 +202,178 @@ def _participant(
     return {**person, "attributes": attributes}
 
 
+def _case_pool(count: int) -> tuple[tuple[str, str, tuple[int, int]], ...]:
+    """The cases to draw `count` actors from: the emblematic ones, then as many variants of
+    them as needed (`… — variante 2`, `… — variante 3`…), in a fixed order."""
+    if count <= len(CASES):
+        return CASES  # the draw of the shipped day: unchanged
+    passes = -(-count // len(CASES))
+    variants = tuple(
+        (civility, f"{situation} — variante {k}", ages)
+        for k in range(2, passes + 1)
+        for civility, situation, ages in CASES
+    )
+    return CASES + variants
+
+
 def _actors(rng: random.Random, count: int) -> list[Json]:
     """Case actors, named by the case they play so that groups know whom to expect."""
     visitors = []
-    for k, (civility, situation, (young, old)) in enumerate(rng.sample(CASES, count), start=1):
+    cases = rng.sample(_case_pool(count), count)
+    for k, (civility, situation, (young, old)) in enumerate(cases, start=1):
         initial = rng.choice("ABCDEFGHJKLMNPRSTV")
         case = f"{civility} {initial}., {rng.randint(young, old)} ans, {situation}"
         visitors.append({"id": f"actor{k}", "name": f"Acteur·rice — Cas {k} : {case}"})
     return visitors
 
 
-def partner_day(seed: int = 0, structures: int = 20) -> Json:
+def _structure_pool(count: int) -> tuple[tuple[str, str], ...]:
+    """The structures to draw `count` from: the zone's own, then (beyond them) structures of
+    the neighbouring communes, named kind + town, in a fixed order (town by town)."""
+    if count <= len(PARTNER_STRUCTURES):
+        return PARTNER_STRUCTURES  # the draw of the shipped day: unchanged
+    known_towns = {"Anderlecht", "Forest", "Saint-Gilles", "Uccle"}  # the zone's own
+    extra = [
+        (f"{kind} {town}", KIND_SECTORS[kind])
+        for town in TOWNS
+        if town not in known_towns
+        for kind in ORGANISATION_KINDS
+    ]
+    missing = count - len(PARTNER_STRUCTURES)
+    _require(
+        missing <= len(extra),
+        f"{count} structures exceed the {len(PARTNER_STRUCTURES) + len(extra)} named",
+    )
+    return PARTNER_STRUCTURES + tuple(extra[:missing])
+
+
+PROFESSION_OBJECTIVE: tuple[Json, ...] = (
+    {"term": "same_organisation", "weight": 1000},
+    {"term": "repeat_pairs", "weight": 100},
+    {"term": "imbalance", "attribute": "role", "weight": 10},
+    {"term": "imbalance", "attribute": "profession", "weight": 1},
+    {"term": "duty_repeats", "weight": 1},
+)
+"""The default objective, plus professions spread over the groups (workers' `profession`)."""
+OBJECTIVES: dict[str, tuple[Json, ...]] = {"profession": PROFESSION_OBJECTIVE}
+"""Named objectives `partner_day(objective=...)` accepts."""
+
+
+def _size_pair(name: str, value: Sequence[int]) -> tuple[int, int]:
+    """A (min, max) pair of group sizes, as a tuple or a list (JSON gives lists)."""
+    pair = tuple(value)
+    _require(
+        len(pair) == 2 and all(isinstance(x, int) for x in pair) and 1 <= pair[0] <= pair[1],
+        f"{name} must be (min, max) with 1 <= min <= max, not {value!r}",
+    )
+    return pair[0], pair[1]
+
+
+def partner_day(
+    seed: int = 0,
+    structures: int = 20,
+    *,
+    breakfast_tables: int = 12,
+    breakfast_sizes: Sequence[int] = (5, 8),
+    groups: int = 6,
+    group_sizes: Sequence[int] = (10, 15),
+    rotations: int = 6,
+    actors: int | None = None,
+    visitor_meetings: str | None = None,
+    merged: int = 3,
+    merged_sizes: Sequence[int] | None = (20, 30),
+    objective: str | Sequence[Json] | None = None,
+) -> Json:
     """The case-study Partner Day of 002_*: two workers and two users per structure, a mixing
-    breakfast, six working groups visited by six case actors, merged into three at the end."""
-    cases = 6  # one actor per case round, so that each meets every group exactly once
+    breakfast, six working groups visited by six case actors, merged into three at the end.
+
+    Every part of the day can be resized: `breakfast_tables` tables of `breakfast_sizes`
+    (min, max); `groups` working groups of `group_sizes` kept over `rotations` case rounds,
+    visited by `actors` actors (default: one per rotation); with `visitor_meetings` None
+    (the key is left out: exactly once) every group meets every actor once, which needs as
+    many rotations as groups; `"at_most_once"` lets each group meet only some of them. The
+    groups are merged into `merged` groups of `merged_sizes` for the synthesis (None: no
+    bounds, i.e. balanced sizes), where organisations are not capped. `objective` None
+    leaves the default objective; a name of `OBJECTIVES` (`"profession"`) or a list of terms
+    writes that objective. Beyond the 26 structures and 10 cases known, structures of
+    neighbouring communes and variants of the cases are named."""
     people = 4 * structures
-    case_ids = [f"case{k}" for k in range(1, cases + 1)]
+    actors = rotations if actors is None else actors
+    breakfast_low, breakfast_high = _size_pair("breakfast_sizes", breakfast_sizes)
+    group_low, group_high = _size_pair("group_sizes", group_sizes)
+    _require(structures >= 1, f"a day needs at least one structure, not {structures}")
+    _require(rotations >= 1, f"a day needs at least one case rotation, not {rotations}")
+    _require(
+        1 <= actors <= groups,
+        f"{actors} actors cannot circulate among {groups} groups (one actor per group at most)",
+    )
+    _require(
+        visitor_meetings in (None, "exactly_once", "at_most_once"),
+        f'visitor_meetings must be None, "exactly_once" or "at_most_once", '
+        f"not {visitor_meetings!r}",
+    )
+    if visitor_meetings == "at_most_once":
+        _require(
+            rotations <= groups,
+            f"an actor visits a different group each rotation: {rotations} rotations need at "
+            f"least as many groups, not {groups}",
+        )
+    else:
+        _require(
+            rotations == groups,
+            f"every group meets every actor exactly once: {groups} groups need {groups} "
+            f'rotations, not {rotations} (or visitor_meetings="at_most_once")',
+        )
+    _require(
+        1 <= merged <= groups,
+        f"the synthesis merges {groups} groups into 1..{groups} groups, not {merged}",
+    )
+    if isinstance(objective, str):
+        _require(
+            objective in OBJECTIVES,
+            f"unknown objective {objective!r}: name one of {sorted(OBJECTIVES)} or give terms",
+        )
+        terms: list[Json] | None = [dict(term) for term in OBJECTIVES[objective]]
+    else:
+        terms = None if objective is None else [dict(term) for term in objective]
+    case_ids = [f"case{k}" for k in range(1, rotations + 1)]
+    structure_pool = _structure_pool(structures)
     rng = random.Random(seed)
-    actors = _actors(rng, cases)
-    actor_ids = [a["id"] for a in actors]
+    visitors = _actors(rng, actors)
+    actor_ids = [a["id"] for a in visitors]
+    if merged_sizes is None:
+        _require(people >= merged, f"{people} people cannot fill {merged} synthesis groups")
+        synthesis: Json = {
+            "id": "synthesis",
+            "groups": merged,
+            "merge_of": case_ids[-1],
+            "max_per_organisation": None,
+        }
+    else:
+        merged_low, merged_high = _size_pair("merged_sizes", merged_sizes)
+        synthesis = _bounded_round(
+            "synthesis",
+            merged,
+            merged_low,
+            merged_high,
+            people,
+            merge_of=case_ids[-1],
+            max_per_organisation=None,
+        )
     rounds = [
-        _bounded_round("breakfast", 12, 5, 8, people),
-        _bounded_round(case_ids[0], cases, 10, 15, people, visitors=actor_ids),
+        _bounded_round("breakfast", breakfast_tables, breakfast_low, breakfast_high, people),
+        _bounded_round(case_ids[0], groups, group_low, group_high, people, visitors=actor_ids),
         *(
             {"id": rid, "same_groups_as": case_ids[0], "visitors": actor_ids}
             for rid in case_ids[1:]
         ),
-        _bounded_round(
-            "synthesis", 3, 20, 30, people, merge_of=case_ids[-1], max_per_organisation=None
-        ),
+        synthesis,
     ]
     worker_ids, user_ids = iter(_ids("w", 2 * structures)), iter(_ids("u", 2 * structures))
     names = iter(_names(rng, people))
     workers: list[Json] = []
     users: list[Json] = []
-    for structure, sector in rng.sample(PARTNER_STRUCTURES, structures):
+    for structure, sector in rng.sample(structure_pool, structures):
         for _ in range(2):
             profession = rng.choice(SECTOR_PROFESSIONS[sector])
             age_band = rng.choice(AGE_BANDS[:4])
@@ -245,21 +384,72 @@ def partner_day(seed: int = 0, structures: int = 20) -> Json:
         for _ in range(2):
             user = (next(user_ids), next(names), structure, "user")
             users.append(_participant(*user, sector=sector, age_band=rng.choice(AGE_BANDS)))
-    return {
+    constraints: Json = {
+        "max_per_organisation": 1,
+        "role_ratio": [{"role": "user", "per": "worker", "min": 0.5, "max": 1.5}],
+    }
+    if visitor_meetings is not None:
+        constraints["visitor_meetings"] = visitor_meetings
+    data: Json = {
         "name": "Partner Day — Zone Sud",
         "participants": workers + users,
         "rounds": rounds,
-        "visitors": actors,
+        "visitors": visitors,
         "duties": [
             {"name": "scribe", "per_group": 1, "rounds": case_ids},
             {"name": "timekeeper", "per_group": 1, "rounds": case_ids},
             {"name": "reporter", "per_group": 1, "rounds": ["synthesis"]},
         ],
-        "constraints": {
-            "max_per_organisation": 1,
-            "role_ratio": [{"role": "user", "per": "worker", "min": 0.5, "max": 1.5}],
-        },
+        "constraints": constraints,
     }
+    if terms is not None:
+        data["objective"] = terms
+    return data
+
+
+def partner_80(seed: int = 1) -> Json:
+    """The shipped day's shape (20 structures, 80 people) scored with the profession
+    objective: the benchmark's small partner day."""
+    return partner_day(seed, 20, objective="profession")
+
+
+def partner_144(seed: int = 1) -> Json:
+    """A larger partner day: 36 structures (144 people), breakfast at 20 tables of 6–8, ten
+    groups of 12–16 kept over ten case rotations, each of ten actors meeting every group
+    once, merged into five balanced groups for the synthesis; the profession objective."""
+    return partner_day(
+        seed,
+        36,
+        breakfast_tables=20,
+        breakfast_sizes=(6, 8),
+        groups=10,
+        group_sizes=(12, 16),
+        rotations=10,
+        merged=5,
+        merged_sizes=None,
+        objective="profession",
+    )
+
+
+def partner_300(seed: int = 1) -> Json:
+    """A forum-sized partner day: 75 structures (300 people), breakfast at 40 tables of 6–8,
+    twenty groups of 13–17 kept over six case rotations, twenty actors all circulating every
+    rotation (each group meets an actor at most once), merged into ten balanced groups for
+    the synthesis; the profession objective."""
+    return partner_day(
+        seed,
+        75,
+        breakfast_tables=40,
+        breakfast_sizes=(6, 8),
+        groups=20,
+        group_sizes=(13, 17),
+        rotations=6,
+        actors=20,
+        visitor_meetings="at_most_once",
+        merged=10,
+        merged_sizes=None,
+        objective="profession",
+    )
 
 
 def world_cafe(seed: int = 0, people: int = 48, tables: int = 8, rotations: int = 3) -> Json:
@@ -353,6 +543,21 @@ TOWNS = (
     "Soignies", "Binche", "Fleurus", "Herstal", "Eupen", "Malmedy", "Ciney", "Andenne",
     "Philippeville", "Chimay",
 )  # fmt: skip
+# The sector of each kind of structure, for the partner days beyond the zone's own structures.
+KIND_SECTORS = {
+    "CPAS": "social",
+    "Mission locale": "emploi",
+    "Maison médicale": "santé",
+    "Service de santé mentale": "santé mentale",
+    "Maison de jeunes": "jeunesse",
+    "AMO": "jeunesse",
+    "Centre culturel": "culture",
+    "Agence immobilière sociale": "logement",
+    "Maison d'accueil": "logement",
+    "CISP": "formation",
+    "Bibliothèque": "culture",
+    "Maison de l'emploi": "emploi",
+}
 INITIALS = "ABCDEFGHJKLMNPRSTVWY"
 
 

@@ -45,8 +45,12 @@ class Case:
         return parse_instance(self.build())
 
 
-def generated(name: str, generator: str, time_limit: float, **kwargs: Any) -> Case:
-    return Case(name, (time_limit,), generator=generator, kwargs=kwargs)
+def generated(
+    name: str, generator: str, time_limit: float | tuple[float, ...], **kwargs: Any
+) -> Case:
+    """A generator call judged at one time limit, or at each of several (one table each)."""
+    limits = time_limit if isinstance(time_limit, tuple) else (time_limit,)
+    return Case(name, limits, generator=generator, kwargs=kwargs)
 
 
 def from_file(path: Path, time_limit: float) -> Case:
@@ -128,6 +132,14 @@ SUITES: dict[str, list[Case]] = {
     "shipped": [from_file(path, 60) for path in sorted((ROOT / "instances").glob("*.json"))],
     # MDGPLIB at the published time limits (issue 4), judged against the best known values.
     "mdgp": mdgp_cases(),
+    # Partner days: kept working groups visited by case actors, then merged for a synthesis,
+    # scored with professions spread as well (`examples.PROFESSION_OBJECTIVE`). The shipped
+    # day's shape on three draws, then two larger days (80 → 144 → 300 people).
+    "partner": [
+        *(generated(f"partner_80_s{seed}", "partner_80", 60, seed=seed) for seed in (1, 2, 3)),
+        generated("partner_144", "partner_144", (30, 60), seed=1),
+        generated("partner_300", "partner_300", (60, 120), seed=1),
+    ],
     # Seconds-long runs that exercise the whole runner (used by the tests).
     "smoke": [
         golfer(3, 3, 2, 2),

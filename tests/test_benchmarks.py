@@ -173,3 +173,44 @@ def test_runs_sent_to_a_dask_cluster_give_the_same_rows(tmp_path):
         assert rows[k]["strategy"] == run.strategy
         assert rows[k]["status"] in {"optimal", "feasible"}
         assert rows[k]["peak_mb"] > 0
+
+
+def test_partner_suite_cases_and_their_limits():
+    cases = {case.name: case for case in SUITES["partner"]}
+    assert {name: case.time_limits for name, case in cases.items()} == {
+        "partner_80_s1": (60,),
+        "partner_80_s2": (60,),
+        "partner_80_s3": (60,),
+        "partner_144": (30, 60),
+        "partner_300": (60, 120),
+    }
+    sizes = {name: len(case.instance().participants) for name, case in cases.items()}
+    assert sizes == {
+        "partner_80_s1": 80, "partner_80_s2": 80, "partner_80_s3": 80,
+        "partner_144": 144, "partner_300": 300,
+    }  # fmt: skip
+    assert cases["partner_80_s2"].build() == examples.partner_80(2)
+
+
+def test_a_case_with_several_limits_runs_at_each():
+    runs = plan_runs(SUITES["partner"], ["auto"], [0, 1], None)
+    limits = Counter((run.case.name, run.time_limit) for run in runs)
+    assert limits == {
+        ("partner_80_s1", 60): 2,
+        ("partner_80_s2", 60): 2,
+        ("partner_80_s3", 60): 2,
+        ("partner_144", 30): 2,
+        ("partner_144", 60): 2,
+        ("partner_300", 60): 2,
+        ("partner_300", 120): 2,
+    }
+    rows = [
+        {"instance": run.case.name, "n": 144, "strategy": run.strategy, "seed": run.seed,
+         "time_limit": run.time_limit, "status": "feasible", "objective": 1.0, "bound": 0.0,
+         "violations": 0, "wall_seconds": 1.0, "peak_mb": 1.0}
+        for run in runs
+    ]  # fmt: skip
+    text = markdown(rows, "partner", "cmd", len(runs))
+    assert "## partner_144 — 144 people, 30 s" in text
+    assert "## partner_144 — 144 people, 60 s" in text
+    assert "| partner_300 | 120 s | auto | 2 |" in text

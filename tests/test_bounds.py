@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from itertools import product
-from math import comb
+from math import comb, inf
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,14 @@ from hypothesis import strategies as st
 from allocator import compile_problem, parse_instance
 from allocator.analysis.bounds import fewest_pairs, fewest_pairs_within_sizes, metric_bounds
 from allocator.evaluation import evaluate
-from allocator.examples import large_event, partner_day, social_golfer, world_cafe
+from allocator.examples import (
+    large_event,
+    partner_80,
+    partner_day,
+    social_golfer,
+    thematic_workshop,
+    world_cafe,
+)
 from allocator.model.layout import GroupShape, RoundShape
 from allocator.solve import build_plan
 from allocator.strategies.random_draw import RandomDraw
@@ -69,11 +77,20 @@ def test_social_golfer_bound_counts_seats_beyond_people():
     "data",
     [
         partner_day(seed=1),
+        partner_80(seed=2),
+        thematic_workshop(seed=3),
         world_cafe(seed=2, people=30, tables=5),
         social_golfer(4, 3, 6),
         large_event(seed=1, people=120, organisations=12, roles=True),
     ],
-    ids=["partner_day", "world_cafe", "social_golfer", "large_event_with_roles"],
+    ids=[
+        "partner_day",
+        "partner_80",
+        "thematic_workshop",
+        "world_cafe",
+        "social_golfer",
+        "large_event_with_roles",
+    ],
 )
 def test_no_drawn_plan_beats_the_counting_bounds(data):
     problem = compile_problem(parse_instance(data))
@@ -83,3 +100,39 @@ def test_no_drawn_plan_beats_the_counting_bounds(data):
         metrics = evaluate(problem.instance, build_plan(problem, result, 1))
         for key, bound in bounds.items():
             assert metrics[key] >= bound - 1e-9, (key, seed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 2), min_size=4, max_size=8),
+    groups=st.integers(2, 3),
+    low=st.integers(0, 2),
+    spread=st.integers(0, 3),
+)
+def test_the_imbalance_bound_is_never_above_the_best_seating(values, groups, low, spread):
+    """Every seating of a few people within the size bounds, against the counting bound."""
+    people = len(values)
+    high = max(low + spread, -(-people // groups))
+    data = {
+        "name": "spread",
+        "participants": [{"id": f"p{k}", "attributes": {"a": v}} for k, v in enumerate(values)],
+        "rounds": [
+            {"id": "r", "groups": groups, "min_size": min(low, people // groups), "max_size": high}
+        ],
+        "objective": [{"term": "imbalance", "attribute": "a", "weight": 1}],
+    }
+    problem = compile_problem(parse_instance(data))
+    bound = metric_bounds(problem)["imbalance:a"]
+    shape = problem.rounds[0]
+    best = inf
+    for seats in product(range(groups), repeat=people):
+        sizes = np.bincount(seats, minlength=groups)
+        if all(g.min_size <= s <= g.max_size for g, s in zip(shape.groups, sizes, strict=True)):
+            spread_of = 0.0
+            for v in set(values):
+                n_v = values.count(v)
+                for g in range(groups):
+                    count = sum(1 for k in range(people) if seats[k] == g and values[k] == v)
+                    spread_of += abs(count - n_v * sizes[g] / people)
+            best = min(best, spread_of)
+    assert bound <= best + 1e-9

@@ -10,11 +10,18 @@ from hypothesis import strategies as st
 
 from allocator import InfeasibleError, NoPlanError, compile_problem, parse_instance, solve
 from allocator.evaluation import evaluate
-from allocator.examples import large_event, partner_day, social_golfer, thematic_workshop
+from allocator.examples import (
+    large_event,
+    partner_day,
+    social_golfer,
+    thematic_workshop,
+    world_cafe,
+)
 from allocator.strategies import kernels
 from allocator.strategies.constructions import subspace_rounds
 from allocator.strategies.finite_fields import affine_plane_rounds
-from allocator.strategies.local_search import LocalSearch, build_state, reaches_bound
+from allocator.strategies.groupings import grouping_start, search_layout
+from allocator.strategies.local_search import LocalSearch, build_state, reaches_bound, state_of
 from allocator.strategies.random_draw import RandomDraw
 
 
@@ -56,6 +63,36 @@ def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles
     }
 
 
+def _random_moves(problem, state, rng, steps):
+    """Random swaps and moves in root rounds and merge-map shifts, each checked against a
+    full recount of the cost."""
+    s, lay, rules = state.seats, state.layout, state.rules
+    roots = lay.roots.tolist()
+    for _ in range(steps):
+        before = state.cost()
+        kind = rng.random()
+        if lay.merge_root.shape[0] and kind < 0.2:
+            m = int(rng.integers(lay.merge_root.shape[0]))
+            h = int(rng.integers(lay.n_groups[lay.merge_root[m]]))
+            merged = lay.n_groups[int(np.flatnonzero(lay.mapping == m)[0])]
+            delta = kernels.shift_group(s, lay, rules, m, h, int(rng.integers(merged)))
+        else:
+            r = roots[int(rng.integers(len(roots)))]
+            here = np.flatnonzero(lay.movable[r])
+            p, q = (int(x) for x in rng.choice(here, size=2))
+            g1, g2 = s.group_of[r, p], s.group_of[r, q]
+            if g1 != g2 and kind < 0.6:
+                delta = kernels.swap_delta(s, lay, rules, r, p, q)
+                kernels.apply_swap(s, lay, rules, r, p, q)
+            else:
+                target = int(rng.integers(lay.n_groups[r]))
+                if target == g1 or s.size[r, g1] <= 1:
+                    continue
+                delta = kernels.move_delta(s, lay, rules, r, p, target)
+                kernels.apply_move(s, lay, rules, r, p, target)
+        assert state.cost() == pytest.approx(before + delta, abs=1e-6)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     people=st.integers(6, 14),
@@ -86,80 +123,98 @@ def test_every_move_delta_equals_the_recount(
         )
     )
     start = RandomDraw().solve(problem, time_limit=1, seed=seed).assignment
-    s = build_state(problem, start)
-    args = (
-        s.group_of,
-        s.members,
-        s.size,
-        s.meet,
-        s.org,
-        s.org_count,
-        s.cap,
-        s.codes,
-        s.vcount,
-        s.nv,
-        s.present,
-        s.w_imb,
-        s.ratios,
-        s.pair_w,
-        s.weights,
+    _random_moves(problem, state_of(problem, start), np.random.default_rng(seed), 25)
+
+
+def _kept_day(people, groups, merged, orgs, cap, absent, roles, rules):
+    """A mixing round, then groups kept for two rotations (some people miss the second)
+    and merged for a synthesis: the Partner Day's shape in small."""
+    participants = []
+    for k in range(people):
+        person = {"id": f"p{k}", "organisation": f"o{k % orgs}", "attributes": {"job": k % 3}}
+        if roles:
+            person["role"] = "ab"[k % 2]
+        if k in absent:
+            person["rounds"] = ["mix", "case1", "synthesis"]
+        participants.append(person)
+    objective = [
+        {"term": "same_organisation", "weight": 7},
+        {"term": "repeat_pairs", "weight": 3},
+        {"term": "imbalance", "attribute": "job", "weight": 1.5},
+    ]
+    if roles:
+        objective.append({"term": "imbalance", "attribute": "role", "weight": 2})
+    constraints = {"max_per_organisation": cap}
+    if rules and roles:
+        constraints["balance"] = ["role"]
+        constraints["role_ratio"] = [{"role": "a", "per": "b", "min": 0.5, "max": 2}]
+    return {
+        "name": "kept",
+        "participants": participants,
+        "rounds": [
+            {"id": "mix", "groups": groups, "min_size": 1, "max_size": people},
+            {"id": "case1", "groups": groups, "min_size": 1, "max_size": people},
+            {"id": "case2", "same_groups_as": "case1", "min_size": 1, "max_size": people - 1},
+            {
+                "id": "synthesis",
+                "merge_of": "case2",
+                "groups": merged,
+                "min_size": 2,
+                "max_size": people,
+                "max_per_organisation": None,
+            },
+        ],
+        "constraints": constraints,
+        "objective": objective,
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    people=st.integers(8, 16),
+    groups=st.integers(2, 5),
+    merged=st.integers(1, 3),
+    orgs=st.integers(1, 5),
+    cap=st.sampled_from([None, 1, 2]),
+    roles=st.booleans(),
+    rules=st.booleans(),
+    seed=st.integers(0, 1000),
+    data=st.data(),
+)
+def test_kept_and_merged_rounds_score_every_move_exactly(
+    people, groups, merged, orgs, cap, roles, rules, seed, data
+):
+    absent = data.draw(st.sets(st.integers(0, people - 1), max_size=people // 3))
+    problem = compile_problem(
+        parse_instance(_kept_day(people, groups, merged, orgs, cap, absent, roles, rules))
     )
-    rng = np.random.default_rng(seed)
-    for _ in range(25):
-        r = int(rng.integers(rounds))
-        p, q = (int(x) for x in rng.integers(people, size=2))
-        g1, g2 = s.group_of[r, p], s.group_of[r, q]
-        before = s.cost()
-        if g1 != g2 and rng.random() < 0.5:
-            delta = kernels.swap_delta(r, p, q, *args)
-            kernels.relocate(
-                r,
-                p,
-                g2,
-                s.group_of,
-                s.members,
-                s.size,
-                s.slot,
-                s.meet,
-                s.org,
-                s.org_count,
-                s.codes,
-                s.vcount,
-            )
-            kernels.relocate(
-                r,
-                q,
-                g1,
-                s.group_of,
-                s.members,
-                s.size,
-                s.slot,
-                s.meet,
-                s.org,
-                s.org_count,
-                s.codes,
-                s.vcount,
-            )
-        else:
-            target = int(rng.integers(groups))
-            if target == g1 or s.size[r, g1] <= 1:
-                continue
-            delta = kernels.move_delta(r, p, target, *args)
-            kernels.relocate(
-                r,
-                p,
-                target,
-                s.group_of,
-                s.members,
-                s.size,
-                s.slot,
-                s.meet,
-                s.org,
-                s.org_count,
-                s.codes,
-                s.vcount,
-            )
-        assert s.cost() == pytest.approx(before + delta, abs=1e-6)
+    layout, reasons = search_layout(problem)
+    assert reasons == []
+    assert len(layout.rounds) == (4 if absent else 3)  # case2 is case1's seats unless absences
+    start = grouping_start(problem, layout, seed, (7.0, 3.0))
+    _random_moves(problem, build_state(problem, *start), np.random.default_rng(seed), 40)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    people=st.integers(8, 16),
+    groups=st.integers(2, 4),
+    merged=st.integers(1, 2),
+    orgs=st.integers(2, 5),
+    seed=st.integers(0, 100),
+    data=st.data(),
+)
+def test_kept_and_merged_plans_keep_every_rule_and_match_the_evaluator(
+    people, groups, merged, orgs, seed, data
+):
+    absent = data.draw(st.sets(st.integers(0, people - 1), max_size=people // 3))
+    instance = parse_instance(_kept_day(people, groups, merged, orgs, 2, absent, True, True))
+    try:
+        solution = solve(instance, "local", time_limit=0.3, seed=seed)
+    except (InfeasibleError, NoPlanError):
+        return  # the local search may fail loudly; it must never return a broken plan
+    assert solution.violations == []
+    assert solution.plan["metrics"] == evaluate(instance, solution.plan)
 
 
 @settings(max_examples=30, deadline=None)
@@ -187,8 +242,21 @@ def test_local_plans_keep_every_rule_and_match_the_evaluator(
 
 
 def test_local_refuses_rules_it_does_not_own():
-    with pytest.raises(NoPlanError, match="visitors"):
-        solve(parse_instance(partner_day(seed=0)), "local", time_limit=1)
+    data = partner_day(seed=0)
+    data["constraints"]["apart"] = [["w01", "w02"]]
+    with pytest.raises(NoPlanError, match="apart"):
+        solve(parse_instance(data), "local", time_limit=1)
+    data = thematic_workshop()
+    data["visitors"] = [{"id": "host"}]
+    data["rounds"][0]["visitors"] = ["host"]
+    with pytest.raises(NoPlanError, match="visitor"):
+        solve(parse_instance(data), "local", time_limit=1)
+
+
+def test_the_partner_day_reaches_its_bound_on_the_local_search():
+    solution = solve(parse_instance(partner_day(seed=0)), "local", time_limit=20, seed=0)
+    assert solution.valid
+    assert solution.plan["objective"] == solution.plan["bound"]
 
 
 @pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 8, 9])
@@ -230,9 +298,14 @@ def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
 
 
 def test_patience_hands_the_time_back_once_the_search_stalls():
-    # the thematic workshop's best plan lies above its counting bound: the search never
-    # stops at the bound, only when its patience runs out
-    problem = compile_problem(parse_instance(thematic_workshop()))
+    # professions spread over a world café: the best plan lies above the counting bound,
+    # so the search never stops at the bound, only when its patience runs out
+    data = world_cafe()
+    data["objective"] = [
+        {"term": "same_organisation", "weight": 1000},
+        {"term": "imbalance", "attribute": "profession", "weight": 1},
+    ]
+    problem = compile_problem(parse_instance(data))
     result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
     assert result.status == "feasible"
     assert not reaches_bound(problem, result.stats["best_cost"])

@@ -165,9 +165,68 @@ def pairs_bound(problem: Problem, term_index: int) -> float:
     return total
 
 
+MOST_SIZE_MIXES = 20_000
+"""Size mixes a round may have for the imbalance bound to try each one."""
+
+
+def size_mixes(shape: RoundShape) -> list[np.ndarray] | None:
+    """Every multiset of group sizes the round allows (as size counts), when all its groups
+    share their bounds and there are few enough to list; else None."""
+    bounds = {(g.min_size, g.max_size) for g in shape.groups}
+    if len(bounds) != 1:
+        return None
+    low, high = bounds.pop()
+    people, groups = len(shape.present), len(shape.groups)
+    high = min(high, people)
+    if low > high:
+        return []
+    found: list[np.ndarray] = []
+    counts = np.zeros(high - low + 1, dtype=np.int64)
+
+    def fill(size: int, groups_left: int, people_left: int) -> bool:
+        """Counts for sizes `size` down to `low`; False once too many mixes were found."""
+        if size == low:
+            if people_left == groups_left * low:
+                counts[0] = groups_left
+                found.append(counts.copy())
+            return len(found) <= MOST_SIZE_MIXES
+        for k in range(groups_left + 1):
+            rest = people_left - k * size
+            if rest < (groups_left - k) * low:
+                break
+            if rest <= (groups_left - k) * (size - 1):
+                counts[size - low] = k
+                if not fill(size - 1, groups_left - k, rest):
+                    return False
+        counts[size - low] = 0
+        return True
+
+    if groups == 0 or not fill(high, groups, people):
+        return None
+    return found
+
+
+def _least_spread(value_counts: np.ndarray, sizes: np.ndarray, people: int) -> float:
+    """The least Σ_g |c_g − e_g| over whole counts c adding up to each value's total, for
+    groups of these sizes (e_g = n_v × size_g / people): every count is e_g rounded down or
+    up, and the groups rounded up are those nearest to their next integer."""
+    total = 0.0
+    for n_v in value_counts.tolist():
+        targets = n_v * sizes / people
+        floors = np.floor(targets)
+        fractions = np.sort(targets - floors)
+        up = round(n_v - floors.sum())
+        total += float(
+            fractions[: len(fractions) - up].sum() + (1 - fractions[len(fractions) - up :]).sum()
+        )
+    return total
+
+
 def imbalance_bound(problem: Problem, term_index: int) -> float:
-    """In a group whose size is fixed, a value's target e is fixed too, and a count is a
-    whole number: each value costs at least the distance from e to the nearest integer."""
+    """Per round and value, the counts are whole numbers that add up to the value's total:
+    the least spread of the best mix of group sizes the round allows. Where the groups'
+    bounds differ, each group of fixed size costs at least its targets' distance to the
+    nearest integer."""
     codes = problem.objective[term_index].codes.of
     total = 0.0
     for shape in problem.rounds:
@@ -175,13 +234,25 @@ def imbalance_bound(problem: Problem, term_index: int) -> float:
             continue
         here = codes[list(shape.present)]
         counts = np.bincount(here[here >= 0])
-        for group in shape.groups:
-            if group.min_size != group.max_size:
-                continue
-            targets = counts * group.min_size / len(shape.present)
-            total += float(
-                np.minimum(targets - np.floor(targets), np.ceil(targets) - targets).sum()
+        counts = counts[counts > 0]
+        people = len(shape.present)
+        mixes = size_mixes(shape)
+        if mixes is not None:
+            low = shape.groups[0].min_size
+            total += min(
+                (
+                    _least_spread(counts, np.repeat(np.arange(low, low + len(mix)), mix), people)
+                    for mix in mixes
+                ),
+                default=0.0,
             )
+            continue
+        for group in shape.groups:
+            if group.min_size == group.max_size:
+                targets = counts * group.min_size / people
+                total += float(
+                    np.minimum(targets - np.floor(targets), np.ceil(targets) - targets).sum()
+                )
     return total
 
 

@@ -1,12 +1,14 @@
 """The default strategy: pick and combine the others by the instance's shape.
 
-Where the local search owns every rule, it runs first (all the time on large instances,
-where CP-SAT's pair model would not fit); if time is left and the CP-SAT model is small
-enough, CP-SAT starts from its plan to improve it and prove a bound. `apart` and
-`together` lists on an instance too large for the whole CP-SAT model go to the hybrid
-(the local search, then CP-SAT moves that repair the lists). Elsewhere (visitors, rounds
-kept or merged, a repair) CP-SAT solves alone. One round scored by a `pairs` term alone
-(the Maximally Diverse Grouping Problem) goes to the diversity search.
+Where the local search owns every rule, it runs first: on days whose rounds keep or merge
+groups (the Partner Day), and on large instances where CP-SAT's pair model would not fit,
+all the time; elsewhere, if time is left and the plan is not at its counting bound, CP-SAT
+starts from its plan to improve it and prove a bound. `apart` and `together` lists on an
+instance too large for the whole CP-SAT model go to the hybrid (the local search, then
+CP-SAT moves that repair the lists). Elsewhere (a repair, visitors among people who
+reshuffle, and such lists on days that keep groups) CP-SAT solves alone. One round scored
+by a `pairs` term alone (the Maximally Diverse Grouping Problem) goes to the diversity
+search.
 """
 
 from __future__ import annotations
@@ -49,7 +51,10 @@ class Auto:
             return self._named(
                 engine.solve(problem, time_limit=time_limit, seed=seed, progress=progress)
             )
-        refine = pair_model_fits(problem)
+        # where rounds keep or merge groups, CP-SAT's model is large and its moves come
+        # later than the local search's (measured on the partner suite): the search keeps
+        # the whole time
+        refine = pair_model_fits(problem) and all(r.kind == "new" for r in problem.rounds)
         share = time_limit / 2 if refine else time_limit
         local = LocalSearch().solve(
             problem,

@@ -43,8 +43,13 @@ with the seats open so far."""
 
 def unsupported(problem: Problem) -> list[str]:
     """What the local search cannot own once apart/together and the earlier plan are set
-    aside (the moves see no more than it does)."""
-    return local_unsupported(relaxed(problem))
+    aside, and what the moves cannot see yet (kept or merged groups, visitors)."""
+    reasons = local_unsupported(relaxed(problem))
+    if any(r.kind != "new" for r in problem.rounds):
+        reasons.append("rounds with same_groups_as or merge_of")
+    if any(problem.round_visitors):
+        reasons.append("visitors")
+    return sorted(set(reasons))
 
 
 def relaxed(problem: Problem) -> Problem:

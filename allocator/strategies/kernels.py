@@ -1,381 +1,581 @@
 """Compiled hot loop of the local search (numba, nopython).
 
-The state is a set of flat arrays (see `local_search.SearchState`): who sits where,
-group member lists, the pair meeting-count matrix, organisation and attribute counts
-per group. Every move is scored incrementally in O(group size); hard rules the search
-owns (organisation cap, max_meetings) are penalised with `penalty` per unit of excess.
+The state travels as three named tuples (see `local_search.build_state`):
+- `Layout`, fixed: the search rounds (see `groupings`), their groups and size bounds, who
+  attends which, who may move;
+- `Rules`, fixed: organisations, attribute codes, ratio rules, pair numbers and weights;
+- `Seats`, updated by every move: who sits where, group member lists, merge maps, the
+  pair meeting-count matrix, organisation and attribute counts per group.
+
+A person moves in a root round and, with them, in every round derived from it; a merge map
+moves a whole root group between merged groups. Every move is scored incrementally in
+O(group size) per round it touches; the hard rules the search owns (organisation cap,
+max_meetings, balance, role ratios, the sizes of derived rounds) are penalised with
+`penalty` per unit of excess, the sizes of root rounds are kept by the moves themselves.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-# -- scoring a change to one pair's meeting count ----------------------------------------------
+
+class Layout(NamedTuple):
+    n_groups: np.ndarray
+    """(rounds,) groups of each search round."""
+    min_size: np.ndarray
+    """(rounds, groups)."""
+    max_size: np.ndarray
+    present: np.ndarray
+    """(rounds,) people present."""
+    attends: np.ndarray
+    """(rounds, participants) bool."""
+    movable: np.ndarray
+    """(rounds, participants) bool: a free seat of a root round (not pinned)."""
+    roots: np.ndarray
+    """The root rounds, where people move."""
+    derived: np.ndarray
+    """(rounds, most derived) the rounds each root decides, -1 padded."""
+    mapping: np.ndarray
+    """(rounds,) the merge map giving the round's groups from its root's (-1: the same)."""
+    merge_root: np.ndarray
+    """(merges,) the root round each merge map reads."""
+    witness: np.ndarray
+    """(rounds,) bool: meetings and colleagues of the grouping count here."""
+    imbalance: np.ndarray
+    """(rounds,) 1.0 where the imbalance term counts the round, else 0.0."""
+
+
+class Rules(NamedTuple):
+    org: np.ndarray
+    """(participants,) organisation code, -1 for none."""
+    cap: np.ndarray
+    """(rounds,) organisation cap (participants + 1: none)."""
+    codes: np.ndarray
+    """(attributes, participants) value codes, -1 for none."""
+    nv: np.ndarray
+    """(attributes, rounds, values) people present with each value."""
+    attr_w: np.ndarray
+    """(attributes, 2): the imbalance weight, and 1 where `balance` makes it a rule."""
+    ratios: np.ndarray
+    """(rules, 7): t_role, role, per, min numerator, min denominator, max num., max den."""
+    pair_w: np.ndarray
+    """(participants, participants) weighted cost of a meeting (minus the pairs term), or
+    (1, 1) when there is no pairs term."""
+    w_same: float
+    w_rep: float
+    penalty: float
+    max_meet: int
+    target: float
+    """The search stops once its best cost is at most this (the counting bound)."""
+
+
+class Seats(NamedTuple):
+    group_of: np.ndarray
+    """(rounds, participants) group, -1 when absent."""
+    members: np.ndarray
+    """(rounds, groups, room) participants of each group, in slots 0 .. size - 1."""
+    size: np.ndarray
+    slot: np.ndarray
+    """(rounds, participants) index in the group's member list."""
+    maps: np.ndarray
+    """(merges, groups) merged group of each root group."""
+    meet: np.ndarray
+    """(participants, participants) groupings in which the pair shares a group."""
+    org_count: np.ndarray
+    """(rounds, groups, organisations)."""
+    vcount: np.ndarray
+    """(attributes, rounds, groups, values)."""
+
+
+class Tuning(NamedTuple):
+    tenure: int
+    tenure_spread: int
+    perturbation: int
+    """Random swaps of a perturbation."""
+    stall: int
+    """Steps without a new best before returning to the best plan, perturbed."""
+    candidate_groups: int
+    whole_neighbourhood: bool
+    merge_every: int
+    """Steps between two looks at the best merge-map move."""
+
+
+# -- costs of one group's state ---------------------------------------------------------------
 
 
 @njit(cache=True, inline="always")
-def _pair_delta(m, change, w_rep, max_meet, penalty, w_pair):
+def _pair_delta(rules, m, change, w_pair):
     """Cost change when a pair that meets `m` times gains (+1) or loses (-1) a meeting."""
     d = 0.0
     if change > 0:
         if m >= 1:
-            d += w_rep
-        if m >= max_meet:
-            d += penalty
-        d -= w_pair
+            d += rules.w_rep
+        if m >= rules.max_meet:
+            d += rules.penalty
+        d += w_pair
     else:
         if m >= 2:
-            d -= w_rep
-        if m > max_meet:
-            d -= penalty
-        d += w_pair
+            d -= rules.w_rep
+        if m > rules.max_meet:
+            d -= rules.penalty
+        d -= w_pair
     return d
 
 
 @njit(cache=True, inline="always")
-def _org_delta(c_from, c_to, cap, w_same, penalty):
+def _w_pair(rules, a, b):
+    return rules.pair_w[a, b] if rules.pair_w.shape[0] > 1 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _org_delta(lay, rules, x, c_from, c_to):
     """One member of an organisation leaves a group holding `c_from` of it for one holding `c_to`."""
-    d = w_same * ((c_to) - (c_from - 1))
-    if c_from > cap:
-        d -= penalty
-    if c_to >= cap:
-        d += penalty
+    d = rules.w_same * (c_to - (c_from - 1)) if lay.witness[x] else 0.0
+    if c_from > rules.cap[x]:
+        d -= rules.penalty
+    if c_to >= rules.cap[x]:
+        d += rules.penalty
     return d
 
 
+@njit(cache=True, inline="always")
+def _size_cost(lay, rules, x, g, size):
+    """`penalty` per person outside the group's bounds (derived rounds; roots never are)."""
+    return rules.penalty * (max(0, lay.min_size[x, g] - size) + max(0, size - lay.max_size[x, g]))
+
+
 @njit(cache=True)
-def _value_cost(t, r, v, count, size, nv, present, attr_w, penalty):
-    """One attribute value in one group: attr_w[t, 0] × |count − e| (the imbalance term)
-    plus, when the attribute is under `balance` (attr_w[t, 1] = 1), `penalty` per unit that
-    present × count strays beyond present − 1 from n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
-    n_v, pr = nv[t, r, v], present[r]
-    cost = attr_w[t, 0] * abs(count - n_v * size / pr)
-    if attr_w[t, 1] > 0:
+def _value_cost(lay, rules, t, x, v, count, size):
+    """One attribute value in one group: the imbalance weight × |count − e| (where the term
+    counts the round) plus, under `balance`, `penalty` per unit that present × count strays
+    beyond present − 1 from n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
+    n_v, pr = rules.nv[t, x, v], lay.present[x]
+    cost = rules.attr_w[t, 0] * lay.imbalance[x] * abs(count - n_v * size / pr)
+    if rules.attr_w[t, 1] > 0:
         excess = abs(pr * count - n_v * size) - (pr - 1)
         if excess > 0:
-            cost += penalty * excess
+            cost += rules.penalty * excess
     return cost
 
 
 @njit(cache=True)
-def _values_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present, attr_w, penalty):
+def _values_swap_delta(s, lay, rules, t, x, g1, g2, a, b):
     """Value a leaves g1 for g2 and value b leaves g2 for g1 (sizes unchanged)."""
     d = 0.0
-    s1, s2 = size[r, g1], size[r, g2]
     for v, leaves, joins in ((a, g1, g2), (b, g2, g1)):
         if v < 0:
             continue
-        c_from, c_to = vcount[t, r, leaves, v], vcount[t, r, joins, v]
-        s_from, s_to = (s1, s2) if leaves == g1 else (s2, s1)
-        d += _value_cost(t, r, v, c_from - 1, s_from, nv, present, attr_w, penalty)
-        d -= _value_cost(t, r, v, c_from, s_from, nv, present, attr_w, penalty)
-        d += _value_cost(t, r, v, c_to + 1, s_to, nv, present, attr_w, penalty)
-        d -= _value_cost(t, r, v, c_to, s_to, nv, present, attr_w, penalty)
+        c_from, c_to = s.vcount[t, x, leaves, v], s.vcount[t, x, joins, v]
+        s_from, s_to = s.size[x, leaves], s.size[x, joins]
+        d += _value_cost(lay, rules, t, x, v, c_from - 1, s_from)
+        d -= _value_cost(lay, rules, t, x, v, c_from, s_from)
+        d += _value_cost(lay, rules, t, x, v, c_to + 1, s_to)
+        d -= _value_cost(lay, rules, t, x, v, c_to, s_to)
     return d
 
 
 @njit(cache=True)
-def _values_move_delta(t, r, g1, g2, a, vcount, nv, size, present, attr_w, penalty):
+def _values_move_delta(s, lay, rules, t, x, g1, g2, a):
     """Value a moves from g1 to g2: both sizes change, so every value's target moves."""
     d = 0.0
-    for v in range(nv.shape[2]):
-        if nv[t, r, v] == 0:
+    for v in range(rules.nv.shape[2]):
+        if rules.nv[t, x, v] == 0:
             continue
-        c1, c2 = vcount[t, r, g1, v], vcount[t, r, g2, v]
+        c1, c2 = s.vcount[t, x, g1, v], s.vcount[t, x, g2, v]
         n1, n2 = c1 - (1 if v == a else 0), c2 + (1 if v == a else 0)
-        d += _value_cost(t, r, v, n1, size[r, g1] - 1, nv, present, attr_w, penalty)
-        d -= _value_cost(t, r, v, c1, size[r, g1], nv, present, attr_w, penalty)
-        d += _value_cost(t, r, v, n2, size[r, g2] + 1, nv, present, attr_w, penalty)
-        d -= _value_cost(t, r, v, c2, size[r, g2], nv, present, attr_w, penalty)
+        d += _value_cost(lay, rules, t, x, v, n1, s.size[x, g1] - 1)
+        d -= _value_cost(lay, rules, t, x, v, c1, s.size[x, g1])
+        d += _value_cost(lay, rules, t, x, v, n2, s.size[x, g2] + 1)
+        d -= _value_cost(lay, rules, t, x, v, c2, s.size[x, g2])
     return d
 
 
 @njit(cache=True)
-def _ratio_cost(r, g, vcount, ratios, penalty):
-    """Role-ratio rules (t_role, role, per, min_num, min_den, max_num, max_den; −1: no bound)
-    multiplied out as in FORMAT.md: `penalty` per unit of den·role − num·per beyond bounds."""
+def _ratio_cost(s, rules, x, g):
+    """Role-ratio rules multiplied out as in FORMAT.md: `penalty` per unit of
+    den·role − num·per beyond the bounds (−1: no bound)."""
     cost = 0.0
-    for k in range(ratios.shape[0]):
-        t = ratios[k, 0]
-        role, per = vcount[t, r, g, ratios[k, 1]], vcount[t, r, g, ratios[k, 2]]
-        if ratios[k, 3] >= 0:
-            short = ratios[k, 3] * per - ratios[k, 4] * role
+    for k in range(rules.ratios.shape[0]):
+        t = rules.ratios[k, 0]
+        role, per = s.vcount[t, x, g, rules.ratios[k, 1]], s.vcount[t, x, g, rules.ratios[k, 2]]
+        if rules.ratios[k, 3] >= 0:
+            short = rules.ratios[k, 3] * per - rules.ratios[k, 4] * role
             if short > 0:
-                cost += penalty * short
-        if ratios[k, 5] >= 0:
-            over = ratios[k, 6] * role - ratios[k, 5] * per
+                cost += rules.penalty * short
+        if rules.ratios[k, 5] >= 0:
+            over = rules.ratios[k, 6] * role - rules.ratios[k, 5] * per
             if over > 0:
-                cost += penalty * over
+                cost += rules.penalty * over
     return cost
 
 
 @njit(cache=True)
-def _ratio_delta(r, g1, g2, a, b, vcount, ratios, penalty):
+def _ratio_delta(s, rules, x, g1, g2, a, b):
     """Role code a goes from g1 to g2 and b (−1: nobody) from g2 to g1."""
-    if ratios.shape[0] == 0:
+    if rules.ratios.shape[0] == 0:
         return 0.0
-    t = ratios[0, 0]
-    before = _ratio_cost(r, g1, vcount, ratios, penalty) + _ratio_cost(
-        r, g2, vcount, ratios, penalty
-    )
+    t = rules.ratios[0, 0]
+    before = _ratio_cost(s, rules, x, g1) + _ratio_cost(s, rules, x, g2)
     if a >= 0:
-        vcount[t, r, g1, a] -= 1
-        vcount[t, r, g2, a] += 1
+        s.vcount[t, x, g1, a] -= 1
+        s.vcount[t, x, g2, a] += 1
     if b >= 0:
-        vcount[t, r, g2, b] -= 1
-        vcount[t, r, g1, b] += 1
-    after = _ratio_cost(r, g1, vcount, ratios, penalty) + _ratio_cost(
-        r, g2, vcount, ratios, penalty
-    )
+        s.vcount[t, x, g2, b] -= 1
+        s.vcount[t, x, g1, b] += 1
+    after = _ratio_cost(s, rules, x, g1) + _ratio_cost(s, rules, x, g2)
     if a >= 0:
-        vcount[t, r, g1, a] += 1
-        vcount[t, r, g2, a] -= 1
+        s.vcount[t, x, g1, a] += 1
+        s.vcount[t, x, g2, a] -= 1
     if b >= 0:
-        vcount[t, r, g2, b] += 1
-        vcount[t, r, g1, b] -= 1
+        s.vcount[t, x, g2, b] += 1
+        s.vcount[t, x, g1, b] -= 1
     return after - before
 
 
-# -- move evaluation ------------------------------------------------------------------------------
+# -- one round's change -------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def swap_delta(
-    r,
-    p,
-    q,
-    group_of,
-    members,
-    size,
-    meet,
-    org,
-    org_count,
-    cap,
-    codes,
-    vcount,
-    nv,
-    present,
-    w_imb,
-    ratios,
-    pair_w,
-    w,
-):
-    """Cost change of swapping p and q (in different groups) in round r."""
-    w_same, w_rep, w_pairs, penalty, max_meet = w[0], w[1], w[2], w[3], w[4]
-    g1, g2 = group_of[r, p], group_of[r, q]
-    has_pairs = pair_w.shape[0] > 1
+def _swap_in(s, lay, rules, x, p, q):
+    """Cost change of swapping p and q (in different groups) in round x alone."""
+    g1, g2 = s.group_of[x, p], s.group_of[x, q]
     d = 0.0
-    for k in range(size[r, g1]):
-        x = members[r, g1, k]
-        if x == p:
-            continue
-        wp = w_pairs * pair_w[p, x] if has_pairs else 0.0
-        wq = w_pairs * pair_w[q, x] if has_pairs else 0.0
-        d += _pair_delta(meet[p, x], -1, w_rep, max_meet, penalty, wp)
-        d += _pair_delta(meet[q, x], 1, w_rep, max_meet, penalty, wq)
-    for k in range(size[r, g2]):
-        y = members[r, g2, k]
-        if y == q:
-            continue
-        wp = w_pairs * pair_w[p, y] if has_pairs else 0.0
-        wq = w_pairs * pair_w[q, y] if has_pairs else 0.0
-        d += _pair_delta(meet[q, y], -1, w_rep, max_meet, penalty, wq)
-        d += _pair_delta(meet[p, y], 1, w_rep, max_meet, penalty, wp)
-    op, oq = org[p], org[q]
+    if lay.witness[x]:
+        for k in range(s.size[x, g1]):
+            y = s.members[x, g1, k]
+            if y != p:
+                d += _pair_delta(rules, s.meet[p, y], -1, _w_pair(rules, p, y))
+                d += _pair_delta(rules, s.meet[q, y], 1, _w_pair(rules, q, y))
+        for k in range(s.size[x, g2]):
+            y = s.members[x, g2, k]
+            if y != q:
+                d += _pair_delta(rules, s.meet[q, y], -1, _w_pair(rules, q, y))
+                d += _pair_delta(rules, s.meet[p, y], 1, _w_pair(rules, p, y))
+    op, oq = rules.org[p], rules.org[q]
     if op != oq:
         if op >= 0:
-            d += _org_delta(org_count[r, g1, op], org_count[r, g2, op], cap[r], w_same, penalty)
+            d += _org_delta(lay, rules, x, s.org_count[x, g1, op], s.org_count[x, g2, op])
         if oq >= 0:
-            d += _org_delta(org_count[r, g2, oq], org_count[r, g1, oq], cap[r], w_same, penalty)
-    for t in range(codes.shape[0]):
-        a, b = codes[t, p], codes[t, q]
+            d += _org_delta(lay, rules, x, s.org_count[x, g2, oq], s.org_count[x, g1, oq])
+    for t in range(rules.codes.shape[0]):
+        a, b = rules.codes[t, p], rules.codes[t, q]
         if a != b:
-            d += _values_swap_delta(t, r, g1, g2, a, b, vcount, nv, size, present, w_imb, penalty)
-    if ratios.shape[0] > 0:
-        a, b = codes[ratios[0, 0], p], codes[ratios[0, 0], q]
+            d += _values_swap_delta(s, lay, rules, t, x, g1, g2, a, b)
+    if rules.ratios.shape[0] > 0:
+        a, b = rules.codes[rules.ratios[0, 0], p], rules.codes[rules.ratios[0, 0], q]
         if a != b:
-            d += _ratio_delta(r, g1, g2, a, b, vcount, ratios, penalty)
+            d += _ratio_delta(s, rules, x, g1, g2, a, b)
     return d
 
 
 @njit(cache=True)
-def move_delta(
-    r,
-    p,
-    g2,
-    group_of,
-    members,
-    size,
-    meet,
-    org,
-    org_count,
-    cap,
-    codes,
-    vcount,
-    nv,
-    present,
-    w_imb,
-    ratios,
-    pair_w,
-    w,
-):
-    """Cost change of moving p to group g2 in round r (sizes change)."""
-    w_same, w_rep, w_pairs, penalty, max_meet = w[0], w[1], w[2], w[3], w[4]
-    g1 = group_of[r, p]
-    has_pairs = pair_w.shape[0] > 1
+def _move_in(s, lay, rules, x, p, g2):
+    """Cost change of moving p to group g2 in round x alone (sizes change)."""
+    g1 = s.group_of[x, p]
     d = 0.0
-    for k in range(size[r, g1]):
-        x = members[r, g1, k]
-        if x != p:
-            d += _pair_delta(
-                meet[p, x],
-                -1,
-                w_rep,
-                max_meet,
-                penalty,
-                w_pairs * pair_w[p, x] if has_pairs else 0.0,
-            )
-    for k in range(size[r, g2]):
-        y = members[r, g2, k]
-        d += _pair_delta(
-            meet[p, y], 1, w_rep, max_meet, penalty, w_pairs * pair_w[p, y] if has_pairs else 0.0
-        )
-    op = org[p]
+    if lay.witness[x]:
+        for k in range(s.size[x, g1]):
+            y = s.members[x, g1, k]
+            if y != p:
+                d += _pair_delta(rules, s.meet[p, y], -1, _w_pair(rules, p, y))
+        for k in range(s.size[x, g2]):
+            y = s.members[x, g2, k]
+            d += _pair_delta(rules, s.meet[p, y], 1, _w_pair(rules, p, y))
+    op = rules.org[p]
     if op >= 0:
-        d += _org_delta(org_count[r, g1, op], org_count[r, g2, op], cap[r], w_same, penalty)
-    for t in range(codes.shape[0]):
-        d += _values_move_delta(
-            t, r, g1, g2, codes[t, p], vcount, nv, size, present, w_imb, penalty
-        )
-    if ratios.shape[0] > 0:
-        d += _ratio_delta(r, g1, g2, codes[ratios[0, 0], p], -1, vcount, ratios, penalty)
+        d += _org_delta(lay, rules, x, s.org_count[x, g1, op], s.org_count[x, g2, op])
+    for t in range(rules.codes.shape[0]):
+        d += _values_move_delta(s, lay, rules, t, x, g1, g2, rules.codes[t, p])
+    if rules.ratios.shape[0] > 0:
+        d += _ratio_delta(s, rules, x, g1, g2, rules.codes[rules.ratios[0, 0], p], -1)
+    n1, n2 = s.size[x, g1], s.size[x, g2]
+    d += _size_cost(lay, rules, x, g1, n1 - 1) - _size_cost(lay, rules, x, g1, n1)
+    d += _size_cost(lay, rules, x, g2, n2 + 1) - _size_cost(lay, rules, x, g2, n2)
     return d
 
 
-# -- applying moves ---------------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def _mapped(s, lay, x, g):
+    """The group of derived round x that holds root group g."""
+    return g if lay.mapping[x] < 0 else s.maps[lay.mapping[x], g]
+
+
+# -- a root move and every round it drags along ------------------------------------------------
 
 
 @njit(cache=True)
-def _leave(r, p, group_of, members, size, slot, meet, org, org_count, codes, vcount):
-    g = group_of[r, p]
-    for k in range(size[r, g]):
-        x = members[r, g, k]
-        if x != p:
-            meet[p, x] -= 1
-            meet[x, p] -= 1
-    last = members[r, g, size[r, g] - 1]
-    members[r, g, slot[r, p]] = last
-    slot[r, last] = slot[r, p]
-    size[r, g] -= 1
-    if org[p] >= 0:
-        org_count[r, g, org[p]] -= 1
-    for t in range(codes.shape[0]):
-        if codes[t, p] >= 0:
-            vcount[t, r, g, codes[t, p]] -= 1
-    group_of[r, p] = -1
+def swap_delta(s, lay, rules, r, p, q):
+    """Cost change of swapping p and q (in different groups) in root round r."""
+    g1, g2 = s.group_of[r, p], s.group_of[r, q]
+    d = _swap_in(s, lay, rules, r, p, q)
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a1, a2 = _mapped(s, lay, x, g1), _mapped(s, lay, x, g2)
+        if a1 == a2:
+            continue
+        here_p, here_q = lay.attends[x, p], lay.attends[x, q]
+        if here_p and here_q:
+            d += _swap_in(s, lay, rules, x, p, q)
+        elif here_p:
+            d += _move_in(s, lay, rules, x, p, a2)
+        elif here_q:
+            d += _move_in(s, lay, rules, x, q, a1)
+    return d
 
 
 @njit(cache=True)
-def _join(r, p, g, group_of, members, size, slot, meet, org, org_count, codes, vcount):
-    for k in range(size[r, g]):
-        x = members[r, g, k]
-        meet[p, x] += 1
-        meet[x, p] += 1
-    members[r, g, size[r, g]] = p
-    slot[r, p] = size[r, g]
-    size[r, g] += 1
-    if org[p] >= 0:
-        org_count[r, g, org[p]] += 1
-    for t in range(codes.shape[0]):
-        if codes[t, p] >= 0:
-            vcount[t, r, g, codes[t, p]] += 1
-    group_of[r, p] = g
+def move_delta(s, lay, rules, r, p, g2):
+    """Cost change of moving p to group g2 in root round r."""
+    g1 = s.group_of[r, p]
+    d = _move_in(s, lay, rules, r, p, g2)
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a2 = _mapped(s, lay, x, g2)
+        if lay.attends[x, p] and _mapped(s, lay, x, g1) != a2:
+            d += _move_in(s, lay, rules, x, p, a2)
+    return d
 
 
 @njit(cache=True)
-def relocate(r, p, g, group_of, members, size, slot, meet, org, org_count, codes, vcount):
-    _leave(r, p, group_of, members, size, slot, meet, org, org_count, codes, vcount)
-    _join(r, p, g, group_of, members, size, slot, meet, org, org_count, codes, vcount)
-
-
-# -- full evaluation ---------------------------------------------------------------------------------
+def _leave(s, lay, rules, x, p):
+    g = s.group_of[x, p]
+    if lay.witness[x]:
+        for k in range(s.size[x, g]):
+            y = s.members[x, g, k]
+            if y != p:
+                s.meet[p, y] -= 1
+                s.meet[y, p] -= 1
+    last = s.members[x, g, s.size[x, g] - 1]
+    s.members[x, g, s.slot[x, p]] = last
+    s.slot[x, last] = s.slot[x, p]
+    s.size[x, g] -= 1
+    if rules.org[p] >= 0:
+        s.org_count[x, g, rules.org[p]] -= 1
+    for t in range(rules.codes.shape[0]):
+        if rules.codes[t, p] >= 0:
+            s.vcount[t, x, g, rules.codes[t, p]] -= 1
+    s.group_of[x, p] = -1
 
 
 @njit(cache=True)
-def rebuild(group_of, members, size, slot, meet, org, org_count, codes, vcount):
+def _join(s, lay, rules, x, p, g):
+    if lay.witness[x]:
+        for k in range(s.size[x, g]):
+            y = s.members[x, g, k]
+            s.meet[p, y] += 1
+            s.meet[y, p] += 1
+    s.members[x, g, s.size[x, g]] = p
+    s.slot[x, p] = s.size[x, g]
+    s.size[x, g] += 1
+    if rules.org[p] >= 0:
+        s.org_count[x, g, rules.org[p]] += 1
+    for t in range(rules.codes.shape[0]):
+        if rules.codes[t, p] >= 0:
+            s.vcount[t, x, g, rules.codes[t, p]] += 1
+    s.group_of[x, p] = g
+
+
+@njit(cache=True)
+def relocate(s, lay, rules, x, p, g):
+    _leave(s, lay, rules, x, p)
+    _join(s, lay, rules, x, p, g)
+
+
+@njit(cache=True)
+def apply_swap(s, lay, rules, r, p, q):
+    g1, g2 = s.group_of[r, p], s.group_of[r, q]
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a1, a2 = _mapped(s, lay, x, g1), _mapped(s, lay, x, g2)
+        if a1 != a2:
+            if lay.attends[x, p]:
+                relocate(s, lay, rules, x, p, a2)
+            if lay.attends[x, q]:
+                relocate(s, lay, rules, x, q, a1)
+    relocate(s, lay, rules, r, p, g2)
+    relocate(s, lay, rules, r, q, g1)
+
+
+@njit(cache=True)
+def apply_move(s, lay, rules, r, p, g2):
+    g1 = s.group_of[r, p]
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a2 = _mapped(s, lay, x, g2)
+        if lay.attends[x, p] and _mapped(s, lay, x, g1) != a2:
+            relocate(s, lay, rules, x, p, a2)
+    relocate(s, lay, rules, r, p, g2)
+
+
+# -- merge-map moves ------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def shift_group(s, lay, rules, m, h, b):
+    """Send root group h into merged group b of merge map m (every round the map gives its
+    groups); returns the cost change, summed person by person, hence exact."""
+    r = lay.merge_root[m]
+    d = 0.0
+    for x in range(lay.mapping.shape[0]):
+        if lay.mapping[x] != m:
+            continue
+        for k in range(s.size[r, h]):
+            p = s.members[r, h, k]
+            if lay.attends[x, p] and s.group_of[x, p] != b:
+                d += _move_in(s, lay, rules, x, p, b)
+                relocate(s, lay, rules, x, p, b)
+    s.maps[m, h] = b
+    return d
+
+
+@njit(cache=True)
+def _best_merge_move(s, lay, rules, m):
+    """The best move (h to another merged group) or swap (h1 and h2 in different merged
+    groups) of map m: (cost change, h1, h2 or −1, target group)."""
+    r = lay.merge_root[m]
+    groups = lay.n_groups[r]
+    merged = 0
+    for x in range(lay.mapping.shape[0]):
+        if lay.mapping[x] == m:
+            merged = lay.n_groups[x]
+            break
+    best_d, best_h1, best_h2, best_b = 1e300, -1, -1, -1
+    for h1 in range(groups):
+        a1 = s.maps[m, h1]
+        for b in range(merged):
+            if b == a1:
+                continue
+            d = shift_group(s, lay, rules, m, h1, b)
+            shift_group(s, lay, rules, m, h1, a1)
+            if d < best_d - 1e-9:
+                best_d, best_h1, best_h2, best_b = d, h1, -1, b
+        for h2 in range(h1 + 1, groups):
+            a2 = s.maps[m, h2]
+            if a2 == a1:
+                continue
+            d = shift_group(s, lay, rules, m, h1, a2) + shift_group(s, lay, rules, m, h2, a1)
+            shift_group(s, lay, rules, m, h2, a2)
+            shift_group(s, lay, rules, m, h1, a1)
+            if d < best_d - 1e-9:
+                best_d, best_h1, best_h2, best_b = d, h1, h2, a2
+    return best_d, best_h1, best_h2, best_b
+
+
+@njit(cache=True)
+def _improve_merges(s, lay, rules):
+    """Take every improving merge-map move, best first, map by map; returns the change."""
+    total = 0.0
+    for m in range(lay.merge_root.shape[0]):
+        while True:
+            d, h1, h2, b = _best_merge_move(s, lay, rules, m)
+            if h1 < 0 or d >= -1e-6:  # below that, the float noise of penalised plans
+                break
+            a1 = s.maps[m, h1]
+            shift_group(s, lay, rules, m, h1, b)
+            if h2 >= 0:
+                shift_group(s, lay, rules, m, h2, a1)
+            total += d
+    return total
+
+
+# -- full evaluation ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def rebuild(s, lay, rules):
     """Recompute every derived array from `group_of` (start, restarts, restoring the best)."""
-    size[:] = 0
-    meet[:] = 0
-    org_count[:] = 0
-    vcount[:] = 0
-    rounds, n = group_of.shape
-    for r in range(rounds):
+    s.size[:] = 0
+    s.meet[:] = 0
+    s.org_count[:] = 0
+    s.vcount[:] = 0
+    rounds, n = s.group_of.shape
+    for x in range(rounds):
         for p in range(n):
-            g = group_of[r, p]
+            g = s.group_of[x, p]
             if g >= 0:
-                group_of[r, p] = -1
-                _join(r, p, g, group_of, members, size, slot, meet, org, org_count, codes, vcount)
+                s.group_of[x, p] = -1
+                _join(s, lay, rules, x, p, g)
 
 
 @njit(cache=True)
-def total_cost(size, meet, org_count, cap, vcount, nv, present, w_imb, ratios, pair_w, w):
+def total_cost(s, lay, rules):
     """The weighted objective plus penalties, from the derived arrays."""
-    w_same, w_rep, w_pairs, penalty, max_meet = w[0], w[1], w[2], w[3], w[4]
-    n = meet.shape[0]
+    n = s.meet.shape[0]
     cost = 0.0
-    has_pairs = pair_w.shape[0] > 1
     for a in range(n):
         for b in range(a + 1, n):
-            m = meet[a, b]
+            m = s.meet[a, b]
             if m >= 2:
-                cost += w_rep * (m - 1)
-            if m > max_meet:
-                cost += penalty * (m - max_meet)
-            if has_pairs and m > 0:
-                cost -= w_pairs * pair_w[a, b] * m
-    rounds, groups, orgs = org_count.shape
-    for r in range(rounds):
-        for g in range(groups):
-            for o in range(orgs):
-                c = org_count[r, g, o]
-                cost += w_same * c * (c - 1) / 2
-                if c > cap[r]:
-                    cost += penalty * (c - cap[r])
-    for t in range(vcount.shape[0]):
-        for r in range(rounds):
-            for g in range(groups):
-                if present[r] == 0:
-                    continue
-                for v in range(vcount.shape[3]):
-                    if nv[t, r, v] > 0:
-                        count = vcount[t, r, g, v]
-                        cost += _value_cost(t, r, v, count, size[r, g], nv, present, w_imb, penalty)
-    for r in range(rounds):
-        for g in range(groups):
-            cost += _ratio_cost(r, g, vcount, ratios, penalty)
+                cost += rules.w_rep * (m - 1)
+            if m > rules.max_meet:
+                cost += rules.penalty * (m - rules.max_meet)
+            if m > 0:
+                cost += _w_pair(rules, a, b) * m
+    rounds = s.group_of.shape[0]
+    for x in range(rounds):
+        for g in range(lay.n_groups[x]):
+            cost += _size_cost(lay, rules, x, g, s.size[x, g])
+            for o in range(s.org_count.shape[2]):
+                c = s.org_count[x, g, o]
+                if lay.witness[x]:
+                    cost += rules.w_same * c * (c - 1) / 2
+                if c > rules.cap[x]:
+                    cost += rules.penalty * (c - rules.cap[x])
+            if lay.present[x] > 0:
+                for t in range(s.vcount.shape[0]):
+                    for v in range(s.vcount.shape[3]):
+                        if rules.nv[t, x, v] > 0:
+                            cost += _value_cost(
+                                lay, rules, t, x, v, s.vcount[t, x, g, v], s.size[x, g]
+                            )
+            cost += _ratio_cost(s, rules, x, g)
     return cost
 
 
-# -- the search --------------------------------------------------------------------------------------
+# -- the search --------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def _person_conflict(r, p, group_of, members, size, meet, org, org_count, cap, w):
-    """How much p contributes to repeats, same-organisation pairs and penalties in round r."""
-    g = group_of[r, p]
+def _conflict_in(s, lay, rules, x, p):
+    """How much p adds to repeats, colleagues and cap excess in round x."""
+    g = s.group_of[x, p]
     c = 0.0
-    for k in range(size[r, g]):
-        x = members[r, g, k]
-        if x != p and meet[p, x] >= 2:
-            c += w[1]
-            if meet[p, x] > w[4]:
-                c += w[3]
-    if org[p] >= 0:
-        same = org_count[r, g, org[p]] - 1
-        c += w[0] * same
-        if same + 1 > cap[r]:
-            c += w[3]
+    o = rules.org[p]
+    if lay.witness[x]:
+        for k in range(s.size[x, g]):
+            y = s.members[x, g, k]
+            if y != p and s.meet[p, y] >= 2:
+                c += rules.w_rep
+                if s.meet[p, y] > rules.max_meet:
+                    c += rules.penalty
+        if o >= 0:
+            c += rules.w_same * (s.org_count[x, g, o] - 1)
+    if o >= 0 and s.org_count[x, g, o] > rules.cap[x]:
+        c += rules.penalty
+    return c
+
+
+@njit(cache=True)
+def _person_conflict(s, lay, rules, r, p):
+    """p's conflicts in root round r and the rounds it decides."""
+    c = _conflict_in(s, lay, rules, r, p)
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        if lay.attends[x, p]:
+            c += _conflict_in(s, lay, rules, x, p)
     return c
 
 
@@ -384,283 +584,149 @@ def seed_rng(seed):
     np.random.seed(seed)
 
 
+class _Best(NamedTuple):
+    d: float
+    r: int
+    p: int
+    q: int
+    g: int
+    ties: int
+
+
 @njit(cache=True)
-def _best_move_for(
-    r,
-    p,
-    it,
-    cost,
-    best_cost,
-    group_of,
-    members,
-    size,
-    meet,
-    org,
-    org_count,
-    cap,
-    codes,
-    vcount,
-    nv,
-    present,
-    w_imb,
-    ratios,
-    pair_w,
-    w,
-    movable,
-    min_size,
-    max_size,
-    n_groups,
-    tabu,
-    candidate_groups,
-    best_d,
-    best_r,
-    best_p,
-    best_q,
-    best_g,
-    ties,
-):
-    """Fold every swap and move of p in round r into the running best (random tie-break);
-    a move sending someone back to a group they left within the tenure is tabu, unless it
-    gives a new best plan (aspiration)."""
-    g1 = group_of[r, p]
-    groups = n_groups[r]
+def _fold(best, d, r, p, q, g):
+    """The running best move with d folded in (random tie-break)."""
+    if d < best.d - 1e-9:
+        return _Best(d, r, p, q, g, 1)
+    if d < best.d + 1e-9:
+        ties = best.ties + 1
+        if np.random.randint(ties) == 0:
+            return _Best(best.d, r, p, q, g, ties)
+        return _Best(best.d, best.r, best.p, best.q, best.g, ties)
+    return best
+
+
+@njit(cache=True)
+def _best_move_for(s, lay, rules, tune, tabu, r, p, it, cost, best_cost, best):
+    """Fold every swap and move of p in root round r into the running best; a move sending
+    someone back to a group they left within the tenure is tabu, unless it gives a new best
+    plan (aspiration). Returns the best and the number of moves weighed."""
+    g1 = s.group_of[r, p]
+    groups = lay.n_groups[r]
     offset = np.random.randint(groups)
     evaluations = 0
-    for j in range(min(groups, candidate_groups)):
+    for j in range(min(groups, tune.candidate_groups)):
         g2 = (offset + j) % groups
         if g2 == g1:
             continue
-        for k in range(size[r, g2]):
-            q = members[r, g2, k]
-            if not movable[r, q]:
+        for k in range(s.size[r, g2]):
+            q = s.members[r, g2, k]
+            if not lay.movable[r, q]:
                 continue
-            d = swap_delta(
-                r,
-                p,
-                q,
-                group_of,
-                members,
-                size,
-                meet,
-                org,
-                org_count,
-                cap,
-                codes,
-                vcount,
-                nv,
-                present,
-                w_imb,
-                ratios,
-                pair_w,
-                w,
-            )
+            d = swap_delta(s, lay, rules, r, p, q)
             evaluations += 1
             if (tabu[r, p, g2] > it or tabu[r, q, g1] > it) and cost + d >= best_cost - 1e-9:
                 continue
-            if d < best_d - 1e-9:
-                best_d, best_r, best_p, best_q, best_g, ties = d, r, p, q, g2, 1
-            elif d < best_d + 1e-9:
-                ties += 1
-                if np.random.randint(ties) == 0:
-                    best_r, best_p, best_q, best_g = r, p, q, g2
-        if size[r, g1] > min_size[r, g1] and size[r, g2] < max_size[r, g2]:
-            d = move_delta(
-                r,
-                p,
-                g2,
-                group_of,
-                members,
-                size,
-                meet,
-                org,
-                org_count,
-                cap,
-                codes,
-                vcount,
-                nv,
-                present,
-                w_imb,
-                ratios,
-                pair_w,
-                w,
-            )
+            best = _fold(best, d, r, p, q, g2)
+        if s.size[r, g1] > lay.min_size[r, g1] and s.size[r, g2] < lay.max_size[r, g2]:
+            d = move_delta(s, lay, rules, r, p, g2)
             evaluations += 1
             if tabu[r, p, g2] > it and cost + d >= best_cost - 1e-9:
                 continue
-            if d < best_d - 1e-9:
-                best_d, best_r, best_p, best_q, best_g, ties = d, r, p, -1, g2, 1
-            elif d < best_d + 1e-9:
-                ties += 1
-                if np.random.randint(ties) == 0:
-                    best_r, best_p, best_q, best_g = r, p, -1, g2
-    return best_d, best_r, best_p, best_q, best_g, ties, evaluations
+            best = _fold(best, d, r, p, -1, g2)
+    return best, evaluations
 
 
 @njit(cache=True)
-def search(
-    iterations,
-    cost,
-    group_of,
-    members,
-    size,
-    slot,
-    meet,
-    org,
-    org_count,
-    cap,
-    codes,
-    vcount,
-    nv,
-    present,
-    w_imb,
-    ratios,
-    pair_w,
-    w,
-    movable,
-    min_size,
-    max_size,
-    n_groups,
-    tabu,
-    it0,
-    best_cost,
-    best_group_of,
-    stall_limit,
-    candidate_groups,
-    whole_neighbourhood,
-):
-    """Tabu search over swaps and moves; returns (cost, iteration, best cost, evaluations).
-
-    With `whole_neighbourhood` (small instances), each step weighs every swap and move of
-    every person in conflict, in every round, as Dotú and Van Hentenryck's social-golfer
-    search does; otherwise it samples one conflicted person of a random round. The best
-    move not tabu is taken even when it worsens the plan. After `stall_limit` steps without
-    a new best, the search returns to the best plan and perturbs it with random swaps.
-    """
-    rounds, n = group_of.shape
-    seats_r = np.empty(rounds * n, dtype=np.int64)
-    seats_p = np.empty(rounds * n, dtype=np.int64)
-    evaluations = 0
-    since_best = 0
-    for it in range(it0, it0 + iterations):
-        if best_cost <= w[5]:
-            break
-        best_d, best_r, best_p, best_q, best_g, ties = 1e300, -1, -1, -1, -1, 0
-        count = 0
-        if whole_neighbourhood:
-            for r in range(rounds):
-                for p in range(n):
-                    if movable[r, p] and group_of[r, p] >= 0:
-                        conflict = _person_conflict(
-                            r, p, group_of, members, size, meet, org, org_count, cap, w
-                        )
-                        if conflict > 0:
-                            seats_r[count], seats_p[count] = r, p
-                            count += 1
-        if count == 0:
-            r = np.random.randint(rounds)
-            p = _sample_person(r, group_of, members, size, meet, org, org_count, cap, w, movable)
-            if p < 0:
-                continue
-            seats_r[0], seats_p[0], count = r, p, 1
-        for k in range(count):
-            best_d, best_r, best_p, best_q, best_g, ties, done = _best_move_for(
-                seats_r[k], seats_p[k], it, cost, best_cost, group_of, members, size, meet,
-                org, org_count, cap, codes, vcount, nv, present, w_imb, ratios, pair_w, w, movable,
-                min_size, max_size, n_groups, tabu, candidate_groups, best_d, best_r, best_p,
-                best_q, best_g, ties,
-            )  # fmt: skip
-            evaluations += done
-        if best_g < 0:
-            continue
-        g1 = group_of[best_r, best_p]
-        relocate(
-            best_r,
-            best_p,
-            best_g,
-            group_of,
-            members,
-            size,
-            slot,
-            meet,
-            org,
-            org_count,
-            codes,
-            vcount,
-        )
-        tenure = int(w[6]) + np.random.randint(int(w[7]))
-        tabu[best_r, best_p, g1] = it + tenure
-        if best_q >= 0:
-            relocate(
-                best_r,
-                best_q,
-                g1,
-                group_of,
-                members,
-                size,
-                slot,
-                meet,
-                org,
-                org_count,
-                codes,
-                vcount,
-            )
-            tabu[best_r, best_q, best_g] = it + tenure
-        cost += best_d
-        if cost < best_cost - 1e-9:
-            best_cost = cost
-            best_group_of[:, :] = group_of
-            since_best = 0
-        else:
-            since_best += 1
-        if since_best >= stall_limit:
-            group_of[:, :] = best_group_of
-            rebuild(group_of, members, size, slot, meet, org, org_count, codes, vcount)
-            _perturb(
-                group_of,
-                members,
-                size,
-                slot,
-                meet,
-                org,
-                org_count,
-                codes,
-                vcount,
-                movable,
-                int(w[8]),
-            )
-            cost = total_cost(
-                size, meet, org_count, cap, vcount, nv, present, w_imb, ratios, pair_w, w
-            )
-            since_best = 0
-    return cost, it0 + iterations, best_cost, evaluations
-
-
-@njit(cache=True)
-def _sample_person(r, group_of, members, size, meet, org, org_count, cap, w, movable):
-    """A movable person of round r, preferring one in conflict (64 random draws)."""
-    n = group_of.shape[1]
+def _sample_person(s, lay, rules, r):
+    """A movable person of root round r, preferring one in conflict (64 random draws)."""
+    n = s.group_of.shape[1]
     p = -1
     for _ in range(64):
         cand = np.random.randint(n)
-        if movable[r, cand] and group_of[r, cand] >= 0:
+        if lay.movable[r, cand]:
             if p < 0:
                 p = cand
-            if _person_conflict(r, cand, group_of, members, size, meet, org, org_count, cap, w) > 0:
+            if _person_conflict(s, lay, rules, r, cand) > 0:
                 return cand
     return p
 
 
 @njit(cache=True)
-def _perturb(group_of, members, size, slot, meet, org, org_count, codes, vcount, movable, strength):
+def _perturb(s, lay, rules, strength):
     """A few random swaps, so the search leaves the basin of the best plan."""
-    rounds, n = group_of.shape
+    n = s.group_of.shape[1]
     for _ in range(strength):
-        r = np.random.randint(rounds)
+        r = lay.roots[np.random.randint(lay.roots.shape[0])]
         p, q = np.random.randint(n), np.random.randint(n)
-        if not (movable[r, p] and movable[r, q]) or group_of[r, p] < 0 or group_of[r, q] < 0:
-            continue
-        g1, g2 = group_of[r, p], group_of[r, q]
-        if g1 == g2:
-            continue
-        relocate(r, p, g2, group_of, members, size, slot, meet, org, org_count, codes, vcount)
-        relocate(r, q, g1, group_of, members, size, slot, meet, org, org_count, codes, vcount)
+        if lay.movable[r, p] and lay.movable[r, q] and s.group_of[r, p] != s.group_of[r, q]:
+            apply_swap(s, lay, rules, r, p, q)
+
+
+@njit(cache=True)
+def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_group_of, best_maps):
+    """Tabu search over swaps and moves; returns (cost, iteration, best cost, evaluations).
+
+    With `whole_neighbourhood` (small instances), each step weighs every swap and move of
+    every person in conflict, in every root round, as Dotú and Van Hentenryck's
+    social-golfer search does; otherwise it samples one conflicted person of a random root
+    round. The best move not tabu is taken even when it worsens the plan. Every
+    `merge_every` steps, the improving merge-map moves are taken. After `stall` steps
+    without a new best, the search returns to the best plan and perturbs it.
+    """
+    n = s.group_of.shape[1]
+    roots = lay.roots.shape[0]
+    seats_r = np.empty(roots * n, dtype=np.int64)
+    seats_p = np.empty(roots * n, dtype=np.int64)
+    evaluations = 0
+    since_best = 0
+    for it in range(it0, it0 + iterations):
+        if best_cost <= rules.target:
+            break
+        if lay.merge_root.shape[0] > 0 and it % tune.merge_every == 0:
+            cost += _improve_merges(s, lay, rules)
+        count = 0
+        if tune.whole_neighbourhood:
+            for i in range(roots):
+                r = lay.roots[i]
+                for p in range(n):
+                    if lay.movable[r, p] and _person_conflict(s, lay, rules, r, p) > 0:
+                        seats_r[count], seats_p[count] = r, p
+                        count += 1
+        if count == 0:
+            r = lay.roots[np.random.randint(roots)]
+            p = _sample_person(s, lay, rules, r)
+            if p < 0:
+                continue
+            seats_r[0], seats_p[0], count = r, p, 1
+        best = _Best(1e300, -1, -1, -1, -1, 0)
+        for k in range(count):
+            best, done = _best_move_for(
+                s, lay, rules, tune, tabu, seats_r[k], seats_p[k], it, cost, best_cost, best
+            )
+            evaluations += done
+        if best.g >= 0:
+            g1 = s.group_of[best.r, best.p]
+            tenure = tune.tenure + np.random.randint(tune.tenure_spread)
+            tabu[best.r, best.p, g1] = it + tenure
+            if best.q >= 0:
+                apply_swap(s, lay, rules, best.r, best.p, best.q)
+                tabu[best.r, best.q, best.g] = it + tenure
+            else:
+                apply_move(s, lay, rules, best.r, best.p, best.g)
+            cost += best.d
+        if cost < best_cost - 1e-9:
+            best_cost = cost
+            best_group_of[:, :] = s.group_of
+            best_maps[:, :] = s.maps
+            since_best = 0
+        else:
+            since_best += 1
+        if since_best >= tune.stall:
+            s.group_of[:, :] = best_group_of
+            s.maps[:, :] = best_maps
+            rebuild(s, lay, rules)
+            _perturb(s, lay, rules, tune.perturbation)
+            cost = total_cost(s, lay, rules)
+            since_best = 0
+    return cost, it0 + iterations, best_cost, evaluations

@@ -1,11 +1,13 @@
-"""Local search: tabu over swaps and moves, compiled with numba, for people who reshuffle
-every round.
+"""Local search: tabu over swaps and moves, compiled with numba.
 
-It owns the rules it can score incrementally (sizes, organisation cap, max_meetings,
-fixed seats, balance, role ratios) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`;
-duties are handed out afterwards by an exact min-cost flow. On anything else (visitors, rounds
-that keep or merge groups, apart/together) it refuses loudly, so that
-`auto` hands the instance to CP-SAT.
+It works on search rounds (see `groupings`): people who reshuffle every round move in
+each round; people who keep their groups over rotations move in every kept round at once,
+and whole groups move between the groups of a merged round. It owns the rules it can score
+incrementally (sizes, organisation cap, max_meetings, fixed seats, balance, role ratios)
+and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`; visitors
+through kept groups get a schedule built apart, and duties are handed out afterwards by an
+exact min-cost flow. On anything else (apart/together, a repair, visitors among people who
+reshuffle) it refuses loudly, so that `auto` hands the instance to another strategy.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ from allocator.strategies.base import (
 )
 from allocator.strategies.constructions import design_start, greedy_start
 from allocator.strategies.duties import hand_out_duties
+from allocator.strategies.groupings import (
+    SearchLayout,
+    compress,
+    expand,
+    grouping_start,
+    search_layout,
+    visitor_schedule,
+)
 
 DENSE_PAIRS_LIMIT = 6000
 """A `pairs` term is held as a dense n × n matrix up to this many participants."""
@@ -41,20 +51,20 @@ STALL = 20
 PERTURBATION = 0.05
 """Random swaps of a perturbation, per participant."""
 
-CHUNK = 2000
-"""Search steps between two looks at the clock."""
+CHUNK = (2000, 0.1)
+"""At most this many search steps, and about this many seconds, between two looks at the
+clock (steps cost from microseconds to tens of milliseconds, by the day's shape)."""
 
 WHOLE_NEIGHBOURHOOD_LIMIT = 1500
-"""Up to this many (participant, round) seats, every step weighs every conflicted seat."""
+"""Up to this many (participant, root round) seats, every step weighs every conflicted seat."""
+
+MERGE_EVERY = 100
+"""Search steps between two rounds of merge-map moves."""
 
 
 def unsupported(problem: Problem) -> list[str]:
     """What stops the local search from owning every rule of this instance."""
-    reasons = []
-    if any(r.kind != "new" for r in problem.rounds):
-        reasons.append("rounds with same_groups_as or merge_of")
-    if any(problem.round_visitors):
-        reasons.append("visitors")
+    _, reasons = search_layout(problem)
     if problem.keep is not None:
         reasons.append("repairing an earlier plan")
     for name, lists in (("apart", problem.apart), ("together", problem.together)):
@@ -68,73 +78,52 @@ def unsupported(problem: Problem) -> list[str]:
     return reasons
 
 
+def _layout(problem: Problem) -> SearchLayout:
+    layout, reasons = search_layout(problem)
+    if layout is None:
+        raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
+    return layout
+
+
 @dataclass
 class SearchState:
-    """Everything the compiled kernels read and update, as arrays."""
+    """The compiled kernels' state (see `kernels`) and the layout it stands for."""
 
-    group_of: np.ndarray
-    members: np.ndarray
-    size: np.ndarray
-    slot: np.ndarray
-    meet: np.ndarray
-    org: np.ndarray
-    org_count: np.ndarray
-    cap: np.ndarray
-    codes: np.ndarray
-    vcount: np.ndarray
-    nv: np.ndarray
-    present: np.ndarray
-    w_imb: np.ndarray
-    """(attributes, 2): the imbalance weight, and 1 where `balance` makes the attribute a rule."""
-    ratios: np.ndarray
-    """(rules, 7): t_role, role, per, min numerator, min denominator, max num., max den."""
-    pair_w: np.ndarray
-    weights: np.ndarray
-    movable: np.ndarray
-    min_size: np.ndarray
-    max_size: np.ndarray
-    n_groups: np.ndarray
+    shape: SearchLayout
+    layout: kernels.Layout
+    rules: kernels.Rules
+    seats: kernels.Seats
 
     def rebuild(self) -> None:
-        kernels.rebuild(
-            self.group_of,
-            self.members,
-            self.size,
-            self.slot,
-            self.meet,
-            self.org,
-            self.org_count,
-            self.codes,
-            self.vcount,
-        )
+        kernels.rebuild(self.seats, self.layout, self.rules)
 
     def cost(self) -> float:
-        return kernels.total_cost(
-            self.size,
-            self.meet,
-            self.org_count,
-            self.cap,
-            self.vcount,
-            self.nv,
-            self.present,
-            self.w_imb,
-            self.ratios,
-            self.pair_w,
-            self.weights,
+        return kernels.total_cost(self.seats, self.layout, self.rules)
+
+    def penalised(self) -> bool:
+        """Does the plan break a rule the search only penalises (organisation cap,
+        max_meetings, balance, role ratios, derived sizes)? Its cost with every objective
+        weight set to zero says so."""
+        rules_only = self.rules.attr_w.copy()
+        rules_only[:, 0] = 0.0
+        rules = self.rules._replace(
+            w_same=0.0, w_rep=0.0, pair_w=np.zeros((1, 1)), attr_w=rules_only
         )
+        return kernels.total_cost(self.seats, self.layout, rules) > 0
 
 
 def _weight(problem: Problem, term: str) -> float:
     return sum(t.weight for t in problem.objective if t.term == term)
 
 
-def _pair_matrix(problem: Problem) -> np.ndarray:
+def _pair_costs(problem: Problem) -> np.ndarray:
+    """The cost of each pair's meeting: minus the weighted `pairs` numbers."""
     terms = [t for t in problem.objective if t.term == "pairs"]
     if not terms:
         return np.zeros((1, 1))
     dense = np.zeros((problem.n, problem.n))
     for t in terms:
-        dense[t.pair_i, t.pair_j] += t.weight * t.pair_w
+        dense[t.pair_i, t.pair_j] -= t.weight * t.pair_w
     return dense + dense.T
 
 
@@ -190,67 +179,108 @@ def _attribute_rules(problem: Problem) -> tuple[list[Codes], np.ndarray, np.ndar
     )
 
 
-def build_state(problem: Problem, start: Assignment) -> SearchState:
-    rounds, n = len(problem.rounds), problem.n
-    groups = max(len(s.groups) for s in problem.rounds)
-    biggest = max(g.max_size for s in problem.rounds for g in s.groups)
+def _kernel_layout(problem: Problem, shape: SearchLayout) -> kernels.Layout:
+    rounds = len(shape.rounds)
+    groups = max(len(s.min_size) for s in shape.rounds)
+    min_size = np.zeros((rounds, groups), dtype=np.int64)
+    max_size = np.zeros((rounds, groups), dtype=np.int64)
+    for x, spec in enumerate(shape.rounds):
+        min_size[x, : len(spec.min_size)] = spec.min_size
+        max_size[x, : len(spec.max_size)] = spec.max_size
+    attends = np.array([s.present for s in shape.rounds], dtype=bool).reshape(rounds, problem.n)
+    movable = attends.copy()
+    for x, spec in enumerate(shape.rounds):
+        if spec.root != x:
+            movable[x] = False
+    for r, q in shape.pins:
+        movable[r, q] = False
+    roots = shape.roots()
+    most = max([len(shape.derived(r)) for r in roots] + [1])
+    derived = np.full((rounds, most), -1, dtype=np.int64)
+    for r in roots:
+        below = shape.derived(r)
+        derived[r, : len(below)] = below
+    return kernels.Layout(
+        n_groups=np.array([len(s.min_size) for s in shape.rounds], dtype=np.int64),
+        min_size=min_size,
+        max_size=max_size,
+        present=attends.sum(axis=1).astype(np.int64),
+        attends=attends,
+        movable=movable,
+        roots=np.array(roots, dtype=np.int64),
+        derived=derived,
+        mapping=np.array([s.merge for s in shape.rounds], dtype=np.int64),
+        merge_root=np.array(shape.merge_roots, dtype=np.int64),
+        witness=np.array([s.witness for s in shape.rounds], dtype=bool),
+        imbalance=np.array([float(s.imbalance) for s in shape.rounds]),
+    )
+
+
+def _kernel_rules(
+    problem: Problem, shape: SearchLayout, attends: np.ndarray
+) -> tuple[kernels.Rules, np.ndarray]:
+    """The rules and weights, and the attribute codes per participant."""
+    n = problem.n
     attributes, attr_w, ratios = _attribute_rules(problem)
     values = max([len(a.values) for a in attributes] + [1])
     codes = np.array([a.of for a in attributes], dtype=np.int64).reshape(len(attributes), n)
-    nv = np.zeros((len(attributes), rounds, values), dtype=np.int64)
+    nv = np.zeros((len(attributes), len(shape.rounds), values), dtype=np.int64)
     for t in range(len(attributes)):
-        for r in range(rounds):
-            here = codes[t][problem.present[r] & (codes[t] >= 0)]
-            nv[t, r] = np.bincount(here, minlength=values)
-    movable = problem.present.copy()
-    for q, r, _ in problem.fixed:
-        movable[r, q] = False
+        for x in range(len(shape.rounds)):
+            here = codes[t][attends[x] & (codes[t] >= 0)]
+            nv[t, x] = np.bincount(here, minlength=values)
     penalty = 1.0 + 1000.0 * sum(abs(t.weight) for t in problem.objective) * max(1, n)
-    max_meet = problem.max_meetings if problem.max_meetings is not None else 255
-    bounds = np.zeros((rounds, groups), dtype=np.int64)
-    state = SearchState(
-        group_of=start.group.copy(),
-        members=np.full(
-            (rounds, groups, min(biggest, n) + 1), -1, dtype=np.int64
-        ),  # +1: a swap passes through one extra seat
-        size=np.zeros((rounds, groups), dtype=np.int64),
-        slot=np.full((rounds, n), -1, dtype=np.int64),
-        meet=np.zeros((n, n), dtype=np.uint8),
+    rules = kernels.Rules(
         org=problem.organisation.of.astype(np.int64),
-        org_count=np.zeros(
-            (rounds, groups, max(1, len(problem.organisation.values))), dtype=np.int64
-        ),
-        cap=np.array([n + 1 if c is None else c for c in problem.org_cap], dtype=np.int64),
+        cap=np.array([n + 1 if s.cap is None else s.cap for s in shape.rounds], dtype=np.int64),
         codes=codes,
-        vcount=np.zeros((len(attributes), rounds, groups, values), dtype=np.int64),
         nv=nv,
-        present=problem.present.sum(axis=1).astype(np.int64),
-        w_imb=attr_w,
+        attr_w=attr_w,
         ratios=ratios,
-        pair_w=_pair_matrix(problem),
-        weights=np.array(
-            [
-                _weight(problem, "same_organisation"),
-                _weight(problem, "repeat_pairs"),
-                1.0,
-                penalty,
-                max_meet,
-                _reached(search_target(problem)),
-                TENURE[0],
-                TENURE[1],
-                max(2, n * PERTURBATION),
-            ]
-        ),
-        movable=movable,
-        min_size=bounds.copy(),
-        max_size=bounds.copy(),
-        n_groups=np.array([len(s.groups) for s in problem.rounds], dtype=np.int64),
+        pair_w=_pair_costs(problem),
+        w_same=float(_weight(problem, "same_organisation")),
+        w_rep=float(_weight(problem, "repeat_pairs")),
+        penalty=float(penalty),
+        max_meet=int(problem.max_meetings if problem.max_meetings is not None else 255),
+        target=float(_reached(search_target(problem))),
     )
-    for r, shape in enumerate(problem.rounds):
-        for g, group in enumerate(shape.groups):
-            state.min_size[r, g], state.max_size[r, g] = group.min_size, group.max_size
+    return rules, codes
+
+
+def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> SearchState:
+    """The kernels' state for these search-round seats and merge maps."""
+    shape = _layout(problem)
+    layout = _kernel_layout(problem, shape)
+    rules, _ = _kernel_rules(problem, shape, layout.attends)
+    rounds, groups = layout.min_size.shape
+    biggest = int(max(layout.max_size.max(), layout.present.max(initial=0)))
+    state = SearchState(
+        shape=shape,
+        layout=layout,
+        rules=rules,
+        seats=kernels.Seats(
+            group_of=seats.astype(np.int64).copy(),
+            # +1: a swap passes through one extra seat
+            members=np.full((rounds, groups, min(biggest, problem.n) + 1), -1, dtype=np.int64),
+            size=np.zeros((rounds, groups), dtype=np.int64),
+            slot=np.full((rounds, problem.n), -1, dtype=np.int64),
+            maps=maps.astype(np.int64).copy(),
+            meet=np.zeros((problem.n, problem.n), dtype=np.uint8),
+            org_count=np.zeros(
+                (rounds, groups, max(1, len(problem.organisation.values))), dtype=np.int64
+            ),
+            vcount=np.zeros(
+                (rules.codes.shape[0], rounds, groups, rules.nv.shape[2]), dtype=np.int64
+            ),
+        ),
+    )
     state.rebuild()
     return state
+
+
+def state_of(problem: Problem, plan: Assignment) -> SearchState:
+    """The kernels' state of a plan over the problem's rounds."""
+    return build_state(problem, *compress(problem, _layout(problem), plan.group))
 
 
 def plan_cost(problem: Problem, plan: Assignment) -> float:
@@ -258,32 +288,34 @@ def plan_cost(problem: Problem, plan: Assignment) -> float:
     plans without borrowing the independent evaluator."""
     duty_weight = _weight(problem, "duty_repeats")
     held = (plan.duty != ABSENT).sum(axis=0)
-    return build_state(problem, plan).cost() + duty_weight * np.maximum(held - 1, 0).sum()
+    return state_of(problem, plan).cost() + duty_weight * np.maximum(held - 1, 0).sum()
 
 
-def _penalised(state: SearchState) -> bool:
-    """Does the plan break a rule the search only penalises (organisation cap, max_meetings,
-    balance, role ratios)? Its cost with every objective weight set to zero says so."""
-    weights = state.weights.copy()
-    weights[:3] = 0.0
-    rules_only = state.w_imb.copy()
-    rules_only[:, 0] = 0.0
-    penalties = kernels.total_cost(
-        state.size, state.meet, state.org_count, state.cap, state.vcount, state.nv,
-        state.present, rules_only, state.ratios, np.zeros((1, 1)), weights,
-    )  # fmt: skip
-    return penalties > 0
+def _start(
+    problem: Problem, shape: SearchLayout, seed: int, time_limit: float, start: Assignment | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Search-round seats and merge maps to start from: `start`, else a design or the
+    greedy on days that reshuffle, else the grouping greedy."""
+    weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
+    if start is None and shape.plain:
+        start = design_start(problem, seed, min(2.0, time_limit / 10)) or greedy_start(
+            problem, seed, weights
+        )
+    if start is not None:
+        return compress(problem, shape, start.group)
+    return grouping_start(problem, shape, seed, weights)
 
 
-def _seated(group: np.ndarray, start: Assignment) -> Assignment:
-    """A plan of these seats, with the start's visitors and no duties handed out yet."""
-    return Assignment(
-        group=group, visitor_group=start.visitor_group.copy(), duty=np.full_like(group, ABSENT)
-    )
+def _next_chunk(steps: int, spent: float, left: float) -> int:
+    """Steps for the next look at the clock: about CHUNK[1] seconds' worth at the speed just
+    measured, never past the time left."""
+    per_step = max(spent, 1e-6) / steps
+    seconds = min(CHUNK[1], max(left, 0.0))
+    return int(min(CHUNK[0], max(1, seconds / per_step, steps // 2 if left > CHUNK[1] else 1)))
 
 
 class LocalSearch:
-    """Construction (affine plane or greedy), then compiled tabu search to the time limit
+    """Construction (a design, or a greedy), then compiled tabu search to the time limit
     or to the counting bound, whichever comes first."""
 
     name = "local"
@@ -300,73 +332,56 @@ class LocalSearch:
         patience: float | None = None,
     ) -> Result:
         """Search from `start` (a design or the greedy by default); seats marked in `frozen`
-        (rounds × participants) stay where `start` has them. With `patience`, stop once that
-        many seconds bring no new best (for a caller with a better use of the time left)."""
+        (rounds × participants, on days that reshuffle) stay where `start` has them. With
+        `patience`, stop once that many seconds bring no new best (for a caller with a
+        better use of the time left)."""
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
         began = time.perf_counter()
-        weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
-        start = (
-            start
-            or design_start(problem, seed, min(2.0, time_limit / 10))
-            or greedy_start(problem, seed, weights)
-        )
-        state = build_state(problem, start)
+        shape = _layout(problem)
+        visitors = visitor_schedule(problem, seed)
+        if visitors is None:
+            return Result(self.name, seed, 0.0, "unknown", None)
+        state = build_state(problem, *_start(problem, shape, seed, time_limit, start))
         if frozen is not None:
-            state.movable &= ~frozen
+            state.layout.movable[:] &= ~frozen[[s.rounds[0] for s in shape.rounds]]
+        tune = kernels.Tuning(
+            tenure=TENURE[0],
+            tenure_spread=TENURE[1],
+            perturbation=int(max(2, problem.n * PERTURBATION)),
+            stall=max(200, STALL * problem.n),
+            candidate_groups=64,
+            whole_neighbourhood=problem.n * len(shape.roots()) <= WHOLE_NEIGHBOURHOOD_LIMIT,
+            merge_every=MERGE_EVERY,
+        )
         kernels.seed_rng(seed)
-        best = state.group_of.copy()
+        best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
         cost = best_cost = state.cost()
-        tabu = np.zeros((*state.group_of.shape, state.n_groups.max()), dtype=np.int32)
-        iteration, evaluations = 0, 0
-        stall = max(200, STALL * problem.n)
-        whole = problem.n * len(problem.rounds) <= WHOLE_NEIGHBOURHOOD_LIMIT
+        tabu = np.zeros(
+            (*state.seats.group_of.shape, max(1, state.layout.n_groups.max())), dtype=np.int32
+        )
+        iteration, evaluations, steps = 0, 0, 1
         improved_at = now = time.perf_counter()
-        while best_cost > state.weights[5] and now - began < time_limit:
+        while best_cost > state.rules.target and now - began < time_limit:
             before = best_cost
             cost, iteration, best_cost, done = kernels.search(
-                CHUNK // 10 if whole else CHUNK,
-                cost,
-                state.group_of,
-                state.members,
-                state.size,
-                state.slot,
-                state.meet,
-                state.org,
-                state.org_count,
-                state.cap,
-                state.codes,
-                state.vcount,
-                state.nv,
-                state.present,
-                state.w_imb,
-                state.ratios,
-                state.pair_w,
-                state.weights,
-                state.movable,
-                state.min_size,
-                state.max_size,
-                state.n_groups,
-                tabu,
-                iteration,
-                best_cost,
-                best,
-                stall,
-                64,
-                whole,
-            )
+                state.seats, state.layout, state.rules, tune, tabu, steps,
+                iteration, cost, best_cost, best, best_maps,
+            )  # fmt: skip
             evaluations += done
-            now = time.perf_counter()
+            spent, now = time.perf_counter() - now, time.perf_counter()
+            steps = _next_chunk(steps, spent, time_limit - (now - began))
             if best_cost < before:
                 improved_at = now
             if progress:
                 progress(Progress(now - began, best_cost, None))
             if patience is not None and now - improved_at >= patience:
-                if not _penalised(build_state(problem, _seated(best, start))):
+                if not build_state(problem, best, best_maps).penalised():
                     break
                 improved_at = now  # no plan keeps every rule yet: keep looking
-        state.group_of[:] = best
+        state.seats.group_of[:] = best
+        state.seats.maps[:] = best_maps
         state.rebuild()
         seconds = time.perf_counter() - began
         stats = {
@@ -375,9 +390,10 @@ class LocalSearch:
             "best_cost": best_cost,
             "evaluations_per_second": evaluations / max(seconds, 1e-9),
         }
-        if _penalised(state):
+        if state.penalised():
             return Result(self.name, seed, seconds, "unknown", None, stats=stats)
-        plan = _seated(best, start)
+        group = expand(problem, shape, best)
+        plan = Assignment(group=group, visitor_group=visitors, duty=np.full_like(group, ABSENT))
         if not hand_out_duties(problem, plan):
             return Result(self.name, seed, seconds, "unknown", None, stats=stats)
         return Result(self.name, seed, seconds, "feasible", plan, stats=stats)
