@@ -101,11 +101,13 @@ def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str,
         "instance": instance.name,
         "status": result.status,
         "strategy": result.strategy,
+        "engine": result.engine or result.strategy,
         "seed": result.seed,
         "seconds": round(result.seconds, 3),
         "time_limit": time_limit,
         "objective": None,
         "bound": None,
+        "bound_by": None,
         "metrics": {},
         "metric_bounds": {},
         "rounds": plan_rounds(problem, result.assignment),
@@ -113,13 +115,17 @@ def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str,
     metrics = evaluate(instance, plan)
     objective = objective_value(instance, metrics)
     bounds = metric_bounds(problem)
-    candidates = [b for b in (objective_bound(problem, bounds), result.bound) if b is not None]
-    bound = max(candidates) if candidates else None
+    proofs = {"counting": objective_bound(problem, bounds), "solver": result.bound}
+    proofs = {name: value for name, value in proofs.items() if value is not None}
+    bound = max(proofs.values()) if proofs else None
+    bound_by = max(proofs, key=lambda name: proofs[name]) if proofs else None
     if bound is not None and 0 < bound - objective <= 1e-9 * max(1.0, abs(objective)):
         bound = objective  # float noise from the solver's scaled bound
     if result.status == "optimal" or (bound is not None and bound >= objective):
         plan["status"] = "optimal"
-    plan.update(objective=objective, bound=bound, metrics=metrics, metric_bounds=bounds)
+    plan.update(
+        objective=objective, bound=bound, bound_by=bound_by, metrics=metrics, metric_bounds=bounds
+    )
     if problem.keep is not None:
         plan["repair"] = repair_summary(problem, result.assignment)
     return plan

@@ -45,6 +45,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="SECONDS",
         help="every instance at each of these (default: the suite's own, or 60 for files)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CASE",
+        help="run only these cases of the suite (by name, e.g. large_event_800)",
+    )
     parser.add_argument("--jobs", type=_positive, default=1, help="runs at once (default 1)")
     parser.add_argument(
         "--dask",
@@ -67,7 +73,13 @@ def _positive(text: str) -> int:
 
 def cases_of(args: argparse.Namespace) -> list[Case]:
     if args.suite:
-        return SUITES[args.suite]
+        cases = SUITES[args.suite]
+        if args.only:
+            unknown = sorted(set(args.only) - {case.name for case in cases})
+            if unknown:
+                raise SystemExit(f"no case {', '.join(unknown)} in suite {args.suite}")
+            cases = [case for case in cases if case.name in args.only]
+        return cases
     return [from_file(path, DEFAULT_TIME_LIMIT) for path in args.instances]
 
 

@@ -214,3 +214,12 @@ def test_a_case_with_several_limits_runs_at_each():
     assert "## partner_144 — 144 people, 30 s" in text
     assert "## partner_144 — 144 people, 60 s" in text
     assert "| partner_300 | 120 s | auto | 2 |" in text
+
+
+def test_only_picks_cases_of_the_suite():
+    from benchmarks.__main__ import cases_of, parse_args
+
+    args = parse_args(["--suite", "scale", "--only", "large_event_800", "large_event_800_lists"])
+    assert [case.name for case in cases_of(args)] == ["large_event_800", "large_event_800_lists"]
+    with pytest.raises(SystemExit, match="no case nowhere"):
+        cases_of(parse_args(["--suite", "scale", "--only", "nowhere"]))

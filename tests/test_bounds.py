@@ -136,3 +136,14 @@ def test_the_imbalance_bound_is_never_above_the_best_seating(values, groups, low
                     spread_of += abs(count - n_v * sizes[g] / people)
             best = min(best, spread_of)
     assert bound <= best + 1e-9
+
+
+def test_wide_size_ranges_give_a_bound_without_listing_every_mix():
+    """1,000 people in 50 groups of at least one: sizes from 1 to 951, too many mixes."""
+    data = {
+        "name": "wide",
+        "participants": [{"id": f"p{k}", "role": "ab"[k % 2]} for k in range(1000)],
+        "rounds": [{"id": "r", "groups": 50, "min_size": 1}],
+    }
+    bounds = metric_bounds(compile_problem(parse_instance(data)))
+    assert bounds["imbalance:role"] == 0

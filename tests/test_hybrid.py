@@ -165,7 +165,7 @@ def test_auto_sends_large_instances_with_lists_to_the_hybrid():
     )
     solution = solve(instance, time_limit=30, seed=0)
     assert solution.valid
-    assert solution.result.stats["engine"] == "hybrid"
+    assert solution.result.engine == "hybrid"
     bounds = solution.plan["metric_bounds"]
     assert bounds["repeat_pairs"] >= 2 * 10  # each pair kept together meets in all 3 rounds
     assert solution.plan["metrics"]["same_organisation"] <= bounds["same_organisation"] + 2
@@ -227,6 +227,6 @@ def test_auto_repairs_large_events_with_the_hybrid():
         earlier_plan=first.plan,
     )
     assert repaired.valid
-    assert repaired.result.stats["engine"] == "hybrid"
+    assert repaired.result.engine == "hybrid"
     summary = repaired.plan["repair"]
     assert summary["seats_kept"] >= 0.95 * summary["seats_compared"]

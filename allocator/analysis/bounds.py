@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections import Counter, defaultdict
 from itertools import combinations
 from math import comb
@@ -165,8 +166,11 @@ def pairs_bound(problem: Problem, term_index: int) -> float:
     return total
 
 
-MOST_SIZE_MIXES = 20_000
+MOST_SIZE_MIXES = 2_000
 """Size mixes a round may have for the imbalance bound to try each one."""
+
+WIDEST_SIZE_RANGE = 64
+"""Sizes a group may take, at most, for the imbalance bound to list the mixes."""
 
 
 def size_mixes(shape: RoundShape) -> list[np.ndarray] | None:
@@ -177,9 +181,11 @@ def size_mixes(shape: RoundShape) -> list[np.ndarray] | None:
         return None
     low, high = bounds.pop()
     people, groups = len(shape.present), len(shape.groups)
-    high = min(high, people)
+    high = min(high, people - (groups - 1) * low)
     if low > high:
         return []
+    if high - low >= WIDEST_SIZE_RANGE:
+        return None
     found: list[np.ndarray] = []
     counts = np.zeros(high - low + 1, dtype=np.int64)
 
@@ -256,8 +262,22 @@ def imbalance_bound(problem: Problem, term_index: int) -> float:
     return total
 
 
+_COMPUTED: dict[int, tuple[weakref.ref, dict[str, float]]] = {}
+"""Bounds already computed, by problem (a problem is immutable; strategies ask often)."""
+
+
 def metric_bounds(problem: Problem) -> dict[str, float]:
     """A lower bound for every term of the objective, keyed like the plan's metrics."""
+    key = id(problem)
+    known = _COMPUTED.get(key)
+    if known is not None and known[0]() is problem:
+        return dict(known[1])
+    bounds = _metric_bounds(problem)
+    _COMPUTED[key] = (weakref.ref(problem, lambda _: _COMPUTED.pop(key, None)), bounds)
+    return dict(bounds)
+
+
+def _metric_bounds(problem: Problem) -> dict[str, float]:
     bounds: dict[str, float] = {}
     for t, term in enumerate(problem.objective):
         if term.term == "same_organisation":

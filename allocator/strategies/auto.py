@@ -62,11 +62,13 @@ class Auto:
             seed=seed,
             progress=progress,
             patience=time_limit * PATIENCE if refine else None,
+            # without a plan by half the time, CP-SAT may find one in the other half
+            give_up=time_limit / 2 if not refine and model_fits(problem) else None,
         )
         left = time_limit - (time.perf_counter() - began)
         if left < 1.0 or (local.assignment is not None and not refine):
             return self._named(local)
-        if local.assignment is not None and reaches_bound(problem, local.stats["best_cost"]):
+        if local.assignment is not None and reaches_bound(problem, local.search_cost):
             return self._named(local)  # at the counting bound: nothing left to prove
         try:
             exact = CpSat().solve(
@@ -86,6 +88,4 @@ class Auto:
         return self._named(exact)
 
     def _named(self, result: Result) -> Result:
-        return replace(
-            result, strategy=self.name, stats={**result.stats, "engine": result.strategy}
-        )
+        return replace(result, strategy=self.name, engine=result.engine or result.strategy)

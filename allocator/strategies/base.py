@@ -68,7 +68,13 @@ class Result:
     bound: float | None = None
     """A proven lower bound on the objective, when the strategy proves one."""
     conflicts: tuple[Conflict, ...] = ()
+    engine: str | None = None
+    """The strategy that made the plan, when this one delegated (`auto`)."""
+    search_cost: float | None = None
+    """The local search's own score of its best plan (objective plus penalties), which
+    tells a caller whether it reached the counting bound."""
     stats: dict[str, float] = field(default_factory=dict)
+    """Counters for reports (iterations, moves, model size); nothing reads them to decide."""
 
 
 class UnsupportedError(Exception):

@@ -8,10 +8,14 @@ is a derived round with the root's groups, and a merged round is a derived round
 groups are unions of the root's, through a *merge map* (root group → merged group) that
 the search also owns. A move of a person in the root moves them in every derived round.
 
-Meetings of a grouping are counted in its *witness*: the merged round if there is one
-(its groups hold the root's whole groups, so sharing any round's group means sharing the
-merged one), else the root. That is exact when everyone present in the grouping is
-present in the witness, which the layout requires.
+When some of a grouping's people miss its first round (late arrivals), the root is a
+*phantom* round of everyone in the grouping, with no rules of its own, and the first round
+is derived from it like the others: a person's seat is one group for the whole chain.
+
+Meetings of a grouping are counted where that is exact: in its merged round for the pairs
+present there (its groups hold the root's whole groups, so sharing any round's group means
+sharing the merged one), and in its root for the others (early leavers), when they share a
+kept round (`SearchRound.meetings`).
 
 Visitors circulating through kept groups meet the same people whoever sits where, so their
 schedule is built apart: a cyclic Latin rectangle when every round lists the same
@@ -30,9 +34,15 @@ from allocator.strategies.base import ABSENT
 NO_MERGE = -1
 
 
+ALL_PAIRS, NO_PAIRS, SHARED_ROUND_PAIRS = 1, 0, 2
+"""How a search round counts its grouping's meetings (`SearchRound.meetings`)."""
+
+
 @dataclass(frozen=True)
 class SearchRound:
-    """One round as the search holds it; it stands for one or more rounds of the problem."""
+    """One round as the search holds it; it stands for one or more rounds of the problem
+    (none for a phantom root, which holds the seats of a grouping whose people are not
+    all present in its first round)."""
 
     rounds: tuple[int, ...]
     """The problem rounds it stands for (kept rounds with the same people present)."""
@@ -40,10 +50,18 @@ class SearchRound:
     """The search round whose seats decide this one's (itself for a root)."""
     merge: int
     """The merge map that gives this round's groups from the root's (NO_MERGE: the root's)."""
-    witness: bool
-    """Meetings and colleagues of its grouping are counted here."""
+    meetings: int
+    """ALL_PAIRS: people sharing a group here meet in the grouping (its merged round, or its
+    root when everyone is there); SHARED_ROUND_PAIRS: they meet when they also share a
+    round of the kept groups (`shares`) and are not both in the merged round `defer`, which
+    counts them; NO_PAIRS: meetings are counted elsewhere."""
+    defer: int
+    shares: np.ndarray
+    """Bit mask per participant of the kept rounds they attend (SHARED_ROUND_PAIRS)."""
     imbalance: bool
     """The imbalance term counts it (FORMAT: rounds not declared same_groups_as)."""
+    rules: bool
+    """Balance and role ratios hold here (not in a phantom root)."""
     min_size: tuple[int, ...]
     max_size: tuple[int, ...]
     cap: int | None
@@ -64,8 +82,8 @@ class SearchLayout:
     @property
     def plain(self) -> bool:
         """Does every round form its own groups (a search round per problem round)?"""
-        return all(s.root == k for k, s in enumerate(self.rounds)) and len(self.rounds) == len(
-            self.of_round
+        return len(self.rounds) == len(self.of_round) and all(
+            s.root == k and s.rounds == (k,) for k, s in enumerate(self.rounds)
         )
 
     def roots(self) -> list[int]:
@@ -84,48 +102,11 @@ def _tighter(cap: int | None, other: int | None) -> int | None:
 def search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
     """The search rounds of the problem, or the reasons the local search cannot hold it."""
     rounds: list[dict] = []
-    of_round: list[int] = []
+    of_round = [NO_MERGE] * len(problem.rounds)
     merge_roots: list[int] = []
     reasons: list[str] = []
-    for k, shape in enumerate(problem.rounds):
-        present = problem.present[k]
-        sizes = ([g.min_size for g in shape.groups], [g.max_size for g in shape.groups])
-        if shape.kind == "new":
-            of_round.append(len(rounds))
-            rounds.append(_round(k, len(rounds), NO_MERGE, True, True, sizes, problem, present))
-            continue
-        source = rounds[of_round[shape.source]]
-        root = rounds[source["root"]]
-        if shape.kind == "same":
-            if (present == source["present"]).all():
-                _collapse(source, k, sizes, problem.org_cap[k])
-                of_round.append(of_round[shape.source])
-            elif (present <= root["present"]).all():
-                of_round.append(len(rounds))
-                rounds.append(
-                    _round(
-                        k, source["root"], source["merge"], False, False, sizes, problem, present
-                    )
-                )
-            else:
-                reasons.append(
-                    f"round `{shape.id}` keeps groups with people absent from `{problem.rounds[root['rounds'][0]].id}`"
-                )
-                of_round.append(of_round[shape.source])
-            continue
-        # a merged round
-        if source["merge"] != NO_MERGE or any(
-            r["root"] == source["root"] and r["merge"] != NO_MERGE for r in rounds
-        ):
-            reasons.append(f"round `{shape.id}` merges a grouping merged already")
-        elif not (present == root["present"]).all():
-            reasons.append(f"round `{shape.id}` merges groups with other people present")
-        root["witness"] = False
-        merge_roots.append(source["root"])
-        of_round.append(len(rounds))
-        rounds.append(
-            _round(k, source["root"], len(merge_roots) - 1, True, True, sizes, problem, present)
-        )
+    for grouping in range(problem.n_groupings):
+        _grouping_rounds(problem, grouping, rounds, of_round, merge_roots, reasons)
     pins: dict[tuple[int, int], int] = {}
     for q, k, g in problem.fixed:
         s = rounds[of_round[k]]
@@ -142,17 +123,7 @@ def search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
         return None, sorted(set(reasons))
     layout = SearchLayout(
         rounds=tuple(
-            SearchRound(
-                rounds=tuple(s["rounds"]),
-                root=s["root"],
-                merge=s["merge"],
-                witness=s["witness"],
-                imbalance=s["imbalance"],
-                min_size=tuple(s["min_size"]),
-                max_size=tuple(s["max_size"]),
-                cap=s["cap"],
-                present=s["present"],
-            )
+            SearchRound(**{key: tuple(v) if isinstance(v, list) else v for key, v in s.items()})
             for s in rounds
         ),
         of_round=tuple(of_round),
@@ -162,26 +133,104 @@ def search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
     return layout, visitor_reasons(problem, layout)
 
 
-def _round(k, root, merge, witness, imbalance, sizes, problem: Problem, present) -> dict:
+def _grouping_rounds(
+    problem: Problem,
+    grouping: int,
+    rounds: list[dict],
+    of_round: list[int],
+    merge_roots: list[int],
+    reasons: list[str],
+) -> None:
+    """The search rounds of one grouping: its root (a phantom one when some of its people
+    miss its first round), then its kept and merged rounds, derived from the root."""
+    first, *later = problem.rounds_of_grouping(grouping)
+    everyone = problem.present[[first, *later]].any(axis=0)
+    n = problem.n
+    root = len(rounds)
+    if (everyone & ~problem.present[first]).any():
+        groups = len(problem.rounds[first].groups)
+        rounds.append(_round(problem, None, root, NO_MERGE, everyone, ([0] * groups, [n] * groups)))
+        rounds[root].update(rules=False, imbalance=False, cap=None)
+        of_round[first] = len(rounds)
+        rounds.append(_round(problem, first, root, NO_MERGE))
+    else:
+        of_round[first] = root
+        rounds.append(_round(problem, first, root, NO_MERGE))
+    kept = [first]
+    merged = None
+    for k in later:
+        shape = problem.rounds[k]
+        source = rounds[of_round[shape.source]]
+        if shape.kind == "same":
+            if source["merge"] == NO_MERGE:
+                kept.append(k)
+            elif (problem.present[k] & ~rounds[merged]["present"]).any():
+                reasons.append(f"round `{shape.id}` keeps merged groups with other people")
+            if (problem.present[k] == source["present"]).all():
+                _collapse(source, k, problem)
+                of_round[k] = of_round[shape.source]
+            else:
+                of_round[k] = len(rounds)
+                rounds.append(_round(problem, k, root, source["merge"]))
+                rounds[-1].update(imbalance=False)
+            continue
+        if merged is not None:
+            reasons.append(f"round `{shape.id}` merges a grouping merged already")
+            continue
+        merge_roots.append(root)
+        merged = of_round[k] = len(rounds)
+        rounds.append(_round(problem, k, root, len(merge_roots) - 1))
+        rounds[-1].update(meetings=ALL_PAIRS)
+    shares = np.zeros(n, dtype=np.int64)
+    for bit, k in enumerate(kept):
+        shares |= problem.present[k].astype(np.int64) << (bit % 62)
+    top = rounds[root]
+    if merged is not None and (rounds[merged]["present"] == everyone).all():
+        top.update(meetings=NO_PAIRS)
+    elif merged is not None or (everyone & ~problem.present[first]).any():
+        top.update(meetings=SHARED_ROUND_PAIRS, defer=NO_MERGE if merged is None else merged)
+        top.update(shares=shares)
+    else:
+        top.update(meetings=ALL_PAIRS)
+
+
+def _round(
+    problem: Problem,
+    k: int | None,
+    root: int,
+    merge: int,
+    present: np.ndarray | None = None,
+    sizes: tuple[list[int], list[int]] | None = None,
+) -> dict:
+    """A search round standing for problem round k (None: a phantom root)."""
+    if k is not None:
+        shape = problem.rounds[k]
+        present = problem.present[k]
+        sizes = ([g.min_size for g in shape.groups], [g.max_size for g in shape.groups])
+    assert present is not None and sizes is not None
     return {
-        "rounds": [k],
+        "rounds": [] if k is None else [k],
         "root": root,
         "merge": merge,
-        "witness": witness,
-        "imbalance": imbalance,
+        "meetings": NO_PAIRS,
+        "defer": NO_MERGE,
+        "shares": np.zeros(problem.n, dtype=np.int64),
+        "imbalance": k is not None,
+        "rules": True,
         "min_size": list(sizes[0]),
         "max_size": list(sizes[1]),
-        "cap": problem.org_cap[k],
+        "cap": None if k is None else problem.org_cap[k],
         "present": present,
     }
 
 
-def _collapse(into: dict, k: int, sizes: tuple[list[int], list[int]], cap: int | None) -> None:
+def _collapse(into: dict, k: int, problem: Problem) -> None:
     """A kept round with the same people is the same seats: its bounds and cap both hold."""
+    groups = problem.rounds[k].groups
     into["rounds"].append(k)
-    into["min_size"] = [max(a, b) for a, b in zip(into["min_size"], sizes[0], strict=True)]
-    into["max_size"] = [min(a, b) for a, b in zip(into["max_size"], sizes[1], strict=True)]
-    into["cap"] = _tighter(into["cap"], cap)
+    into["min_size"] = [max(a, g.min_size) for a, g in zip(into["min_size"], groups, strict=True)]
+    into["max_size"] = [min(a, g.max_size) for a, g in zip(into["max_size"], groups, strict=True)]
+    into["cap"] = _tighter(into["cap"], problem.org_cap[k])
 
 
 # -- visitors --------------------------------------------------------------------------------
@@ -213,7 +262,7 @@ def visitor_reasons(problem: Problem, layout: SearchLayout) -> list[str]:
     return sorted(reasons)
 
 
-def visitor_schedule(problem: Problem, seed: int) -> np.ndarray | None:
+def visitor_schedule(problem: Problem, seed: int, time_limit: float) -> np.ndarray | None:
     """(rounds, visitors) group of each visitor in each round that lists them: no group
     hosts two visitors at once and no visitor sees a group twice (so, with as many rounds as
     groups, every group once). None when no such schedule exists."""
@@ -230,11 +279,15 @@ def visitor_schedule(problem: Problem, seed: int) -> np.ndarray | None:
             for j, v in enumerate(problem.round_visitors[k]):
                 schedule[k, v] = (j + t) % count
         return schedule
-    return _solved_schedule(problem, rounds_of, schedule, seed)
+    return _solved_schedule(problem, rounds_of, schedule, seed, time_limit)
 
 
 def _solved_schedule(
-    problem: Problem, rounds_of: dict[int, list[int]], schedule: np.ndarray, seed: int
+    problem: Problem,
+    rounds_of: dict[int, list[int]],
+    schedule: np.ndarray,
+    seed: int,
+    time_limit: float,
 ) -> np.ndarray | None:
     """The schedule as a small CP-SAT model (visitors × rounds × groups) when rounds list
     different visitors: completing such a rectangle takes a search, not a formula."""
@@ -258,7 +311,7 @@ def _solved_schedule(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     for (k, v, g), lit in at.items():
@@ -331,7 +384,7 @@ def grouping_start(
             here = np.flatnonzero(spec_x.present)
             group = seats[r, here]
             seats[x, here] = group if spec_x.merge == NO_MERGE else maps[spec_x.merge][group]
-            if met is not None and spec_x.witness:
+            if met is not None and spec_x.meetings != NO_PAIRS:
                 for g in np.unique(seats[x, here]):
                     inside = here[seats[x, here] == g]
                     met[np.ix_(inside, inside)] += 1
@@ -377,8 +430,8 @@ def compress(
     widest = max(len(s.min_size) for s in layout.rounds)
     maps = np.zeros((len(layout.merge_roots), widest), dtype=np.int64)
     for x, spec in enumerate(layout.rounds):
-        k = spec.rounds[0]
-        seats[x, problem.present[k]] = group[k, problem.present[k]]
+        for k in spec.rounds[:1]:
+            seats[x, problem.present[k]] = group[k, problem.present[k]]
     for spec in layout.rounds:
         if spec.merge == NO_MERGE:
             continue
@@ -386,4 +439,20 @@ def compress(
         source = problem.rounds[merged].source
         both = problem.present[merged] & problem.present[source]
         maps[spec.merge, group[source, both]] = group[merged, both]
+    for x, spec in enumerate(layout.rounds):
+        if not spec.rounds:  # a phantom root: each person's seat in a kept round, else
+            _phantom_seats(layout, x, seats, maps)  # a root group of their merged group
     return seats, maps
+
+
+def _phantom_seats(layout: SearchLayout, root: int, seats: np.ndarray, maps: np.ndarray) -> None:
+    groups = len(layout.rounds[root].min_size)
+    for x in sorted(layout.derived(root), key=lambda x: layout.rounds[x].merge != NO_MERGE):
+        spec = layout.rounds[x]
+        free = (seats[root] == ABSENT) & spec.present
+        if spec.merge == NO_MERGE:
+            seats[root, free] = seats[x, free]
+        else:
+            for q in np.flatnonzero(free).tolist():
+                inside = np.flatnonzero(maps[spec.merge, :groups] == seats[x, q])
+                seats[root, q] = int(inside[0]) if len(inside) else 0

@@ -92,7 +92,8 @@ class Hybrid:
             not problem.apart
             and not problem.together
             and kept_all
-            and reaches_bound(problem, local.stats["best_cost"])
+            and local.search_cost is not None
+            and reaches_bound(problem, local.search_cost)
         ):
             return replace(local, strategy=self.name, seconds=time.perf_counter() - began)
         bound = objective_bound(problem, metric_bounds(problem))

@@ -42,10 +42,18 @@ class Layout(NamedTuple):
     """(rounds,) the merge map giving the round's groups from its root's (-1: the same)."""
     merge_root: np.ndarray
     """(merges,) the root round each merge map reads."""
-    witness: np.ndarray
-    """(rounds,) bool: meetings and colleagues of the grouping count here."""
+    meetings: np.ndarray
+    """(rounds,) how sharing a group here counts as meeting in the grouping: 0 not here,
+    1 every pair, 2 pairs that also share a kept round and are not both in round `defer`
+    (see `groupings.SearchRound.meetings`)."""
+    defer: np.ndarray
+    """(rounds,) the merged round that counts the pairs both there (−1: none)."""
+    shares: np.ndarray
+    """(rounds, participants) bit masks of the kept rounds each attends."""
     imbalance: np.ndarray
     """(rounds,) 1.0 where the imbalance term counts the round, else 0.0."""
+    rules: np.ndarray
+    """(rounds,) 1.0 where balance and role ratios hold (not in a phantom root)."""
 
 
 class Rules(NamedTuple):
@@ -131,9 +139,34 @@ def _w_pair(rules, a, b):
 
 
 @njit(cache=True, inline="always")
+def _counted(lay, x, p, y):
+    """Does sharing a group of round x make p and y meet (see `Layout.meetings`)?"""
+    if lay.meetings[x] == 1:
+        return True
+    if lay.meetings[x] == 0:
+        return False
+    w = lay.defer[x]
+    if w >= 0 and lay.attends[w, p] and lay.attends[w, y]:
+        return False
+    return (lay.shares[x, p] & lay.shares[x, y]) != 0
+
+
+@njit(cache=True, inline="always")
+def _meeting_delta(s, lay, rules, x, p, y, change):
+    """Cost change when p and y start (+1) or stop (−1) sharing a group of round x; where
+    pairs count one by one (meetings 2), colleagues are counted here too."""
+    if not _counted(lay, x, p, y):
+        return 0.0
+    d = _pair_delta(rules, s.meet[p, y], change, _w_pair(rules, p, y))
+    if lay.meetings[x] == 2 and rules.org[p] >= 0 and rules.org[p] == rules.org[y]:
+        d += change * rules.w_same
+    return d
+
+
+@njit(cache=True, inline="always")
 def _org_delta(lay, rules, x, c_from, c_to):
     """One member of an organisation leaves a group holding `c_from` of it for one holding `c_to`."""
-    d = rules.w_same * (c_to - (c_from - 1)) if lay.witness[x] else 0.0
+    d = rules.w_same * (c_to - (c_from - 1)) if lay.meetings[x] == 1 else 0.0
     if c_from > rules.cap[x]:
         d -= rules.penalty
     if c_to >= rules.cap[x]:
@@ -154,7 +187,7 @@ def _value_cost(lay, rules, t, x, v, count, size):
     beyond present − 1 from n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
     n_v, pr = rules.nv[t, x, v], lay.present[x]
     cost = rules.attr_w[t, 0] * lay.imbalance[x] * abs(count - n_v * size / pr)
-    if rules.attr_w[t, 1] > 0:
+    if rules.attr_w[t, 1] > 0 and lay.rules[x] > 0:
         excess = abs(pr * count - n_v * size) - (pr - 1)
         if excess > 0:
             cost += rules.penalty * excess
@@ -194,10 +227,12 @@ def _values_move_delta(s, lay, rules, t, x, g1, g2, a):
 
 
 @njit(cache=True)
-def _ratio_cost(s, rules, x, g):
+def _ratio_cost(s, lay, rules, x, g):
     """Role-ratio rules multiplied out as in FORMAT.md: `penalty` per unit of
     den·role − num·per beyond the bounds (−1: no bound)."""
     cost = 0.0
+    if lay.rules[x] == 0:
+        return cost
     for k in range(rules.ratios.shape[0]):
         t = rules.ratios[k, 0]
         role, per = s.vcount[t, x, g, rules.ratios[k, 1]], s.vcount[t, x, g, rules.ratios[k, 2]]
@@ -213,19 +248,19 @@ def _ratio_cost(s, rules, x, g):
 
 
 @njit(cache=True)
-def _ratio_delta(s, rules, x, g1, g2, a, b):
+def _ratio_delta(s, lay, rules, x, g1, g2, a, b):
     """Role code a goes from g1 to g2 and b (−1: nobody) from g2 to g1."""
     if rules.ratios.shape[0] == 0:
         return 0.0
     t = rules.ratios[0, 0]
-    before = _ratio_cost(s, rules, x, g1) + _ratio_cost(s, rules, x, g2)
+    before = _ratio_cost(s, lay, rules, x, g1) + _ratio_cost(s, lay, rules, x, g2)
     if a >= 0:
         s.vcount[t, x, g1, a] -= 1
         s.vcount[t, x, g2, a] += 1
     if b >= 0:
         s.vcount[t, x, g2, b] -= 1
         s.vcount[t, x, g1, b] += 1
-    after = _ratio_cost(s, rules, x, g1) + _ratio_cost(s, rules, x, g2)
+    after = _ratio_cost(s, lay, rules, x, g1) + _ratio_cost(s, lay, rules, x, g2)
     if a >= 0:
         s.vcount[t, x, g1, a] += 1
         s.vcount[t, x, g2, a] -= 1
@@ -243,17 +278,17 @@ def _swap_in(s, lay, rules, x, p, q):
     """Cost change of swapping p and q (in different groups) in round x alone."""
     g1, g2 = s.group_of[x, p], s.group_of[x, q]
     d = 0.0
-    if lay.witness[x]:
+    if lay.meetings[x] > 0:
         for k in range(s.size[x, g1]):
             y = s.members[x, g1, k]
             if y != p:
-                d += _pair_delta(rules, s.meet[p, y], -1, _w_pair(rules, p, y))
-                d += _pair_delta(rules, s.meet[q, y], 1, _w_pair(rules, q, y))
+                d += _meeting_delta(s, lay, rules, x, p, y, -1)
+                d += _meeting_delta(s, lay, rules, x, q, y, 1)
         for k in range(s.size[x, g2]):
             y = s.members[x, g2, k]
             if y != q:
-                d += _pair_delta(rules, s.meet[q, y], -1, _w_pair(rules, q, y))
-                d += _pair_delta(rules, s.meet[p, y], 1, _w_pair(rules, p, y))
+                d += _meeting_delta(s, lay, rules, x, q, y, -1)
+                d += _meeting_delta(s, lay, rules, x, p, y, 1)
     op, oq = rules.org[p], rules.org[q]
     if op != oq:
         if op >= 0:
@@ -267,7 +302,7 @@ def _swap_in(s, lay, rules, x, p, q):
     if rules.ratios.shape[0] > 0:
         a, b = rules.codes[rules.ratios[0, 0], p], rules.codes[rules.ratios[0, 0], q]
         if a != b:
-            d += _ratio_delta(s, rules, x, g1, g2, a, b)
+            d += _ratio_delta(s, lay, rules, x, g1, g2, a, b)
     return d
 
 
@@ -276,21 +311,21 @@ def _move_in(s, lay, rules, x, p, g2):
     """Cost change of moving p to group g2 in round x alone (sizes change)."""
     g1 = s.group_of[x, p]
     d = 0.0
-    if lay.witness[x]:
+    if lay.meetings[x] > 0:
         for k in range(s.size[x, g1]):
             y = s.members[x, g1, k]
             if y != p:
-                d += _pair_delta(rules, s.meet[p, y], -1, _w_pair(rules, p, y))
+                d += _meeting_delta(s, lay, rules, x, p, y, -1)
         for k in range(s.size[x, g2]):
             y = s.members[x, g2, k]
-            d += _pair_delta(rules, s.meet[p, y], 1, _w_pair(rules, p, y))
+            d += _meeting_delta(s, lay, rules, x, p, y, 1)
     op = rules.org[p]
     if op >= 0:
         d += _org_delta(lay, rules, x, s.org_count[x, g1, op], s.org_count[x, g2, op])
     for t in range(rules.codes.shape[0]):
         d += _values_move_delta(s, lay, rules, t, x, g1, g2, rules.codes[t, p])
     if rules.ratios.shape[0] > 0:
-        d += _ratio_delta(s, rules, x, g1, g2, rules.codes[rules.ratios[0, 0], p], -1)
+        d += _ratio_delta(s, lay, rules, x, g1, g2, rules.codes[rules.ratios[0, 0], p], -1)
     n1, n2 = s.size[x, g1], s.size[x, g2]
     d += _size_cost(lay, rules, x, g1, n1 - 1) - _size_cost(lay, rules, x, g1, n1)
     d += _size_cost(lay, rules, x, g2, n2 + 1) - _size_cost(lay, rules, x, g2, n2)
@@ -346,10 +381,10 @@ def move_delta(s, lay, rules, r, p, g2):
 @njit(cache=True)
 def _leave(s, lay, rules, x, p):
     g = s.group_of[x, p]
-    if lay.witness[x]:
+    if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            if y != p:
+            if y != p and _counted(lay, x, p, y):
                 s.meet[p, y] -= 1
                 s.meet[y, p] -= 1
     last = s.members[x, g, s.size[x, g] - 1]
@@ -366,11 +401,12 @@ def _leave(s, lay, rules, x, p):
 
 @njit(cache=True)
 def _join(s, lay, rules, x, p, g):
-    if lay.witness[x]:
+    if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            s.meet[p, y] += 1
-            s.meet[y, p] += 1
+            if _counted(lay, x, p, y):
+                s.meet[p, y] += 1
+                s.meet[y, p] += 1
     s.members[x, g, s.size[x, g]] = p
     s.slot[x, p] = s.size[x, g]
     s.size[x, g] += 1
@@ -474,10 +510,11 @@ def _best_merge_move(s, lay, rules, m):
 
 @njit(cache=True)
 def _improve_merges(s, lay, rules):
-    """Take every improving merge-map move, best first, map by map; returns the change."""
+    """Take improving merge-map moves, best first, map by map (at most one per root group
+    and map, so that a call is short); returns the change."""
     total = 0.0
     for m in range(lay.merge_root.shape[0]):
-        while True:
+        for _ in range(lay.n_groups[lay.merge_root[m]]):
             d, h1, h2, b = _best_merge_move(s, lay, rules, m)
             if h1 < 0 or d >= -1e-6:  # below that, the float noise of penalised plans
                 break
@@ -509,6 +546,19 @@ def rebuild(s, lay, rules):
 
 
 @njit(cache=True)
+def _colleagues_meeting(s, lay, rules, x, g):
+    """Pairs of colleagues that group g of round x makes meet, counted pair by pair."""
+    count = 0
+    for i in range(s.size[x, g]):
+        p = s.members[x, g, i]
+        for j in range(i + 1, s.size[x, g]):
+            y = s.members[x, g, j]
+            if rules.org[p] >= 0 and rules.org[p] == rules.org[y] and _counted(lay, x, p, y):
+                count += 1
+    return count
+
+
+@njit(cache=True)
 def total_cost(s, lay, rules):
     """The weighted objective plus penalties, from the derived arrays."""
     n = s.meet.shape[0]
@@ -526,9 +576,11 @@ def total_cost(s, lay, rules):
     for x in range(rounds):
         for g in range(lay.n_groups[x]):
             cost += _size_cost(lay, rules, x, g, s.size[x, g])
+            if lay.meetings[x] == 2:
+                cost += rules.w_same * _colleagues_meeting(s, lay, rules, x, g)
             for o in range(s.org_count.shape[2]):
                 c = s.org_count[x, g, o]
-                if lay.witness[x]:
+                if lay.meetings[x] == 1:
                     cost += rules.w_same * c * (c - 1) / 2
                 if c > rules.cap[x]:
                     cost += rules.penalty * (c - rules.cap[x])
@@ -539,7 +591,7 @@ def total_cost(s, lay, rules):
                             cost += _value_cost(
                                 lay, rules, t, x, v, s.vcount[t, x, g, v], s.size[x, g]
                             )
-            cost += _ratio_cost(s, rules, x, g)
+            cost += _ratio_cost(s, lay, rules, x, g)
     return cost
 
 
@@ -552,14 +604,17 @@ def _conflict_in(s, lay, rules, x, p):
     g = s.group_of[x, p]
     c = 0.0
     o = rules.org[p]
-    if lay.witness[x]:
+    if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            if y != p and s.meet[p, y] >= 2:
-                c += rules.w_rep
-                if s.meet[p, y] > rules.max_meet:
-                    c += rules.penalty
-        if o >= 0:
+            if y != p and _counted(lay, x, p, y):
+                if s.meet[p, y] >= 2:
+                    c += rules.w_rep
+                    if s.meet[p, y] > rules.max_meet:
+                        c += rules.penalty
+                if lay.meetings[x] == 2 and o >= 0 and rules.org[y] == o:
+                    c += rules.w_same
+        if lay.meetings[x] == 1 and o >= 0:
             c += rules.w_same * (s.org_count[x, g, o] - 1)
     if o >= 0 and s.org_count[x, g, o] > rules.cap[x]:
         c += rules.penalty

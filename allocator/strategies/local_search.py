@@ -211,8 +211,13 @@ def _kernel_layout(problem: Problem, shape: SearchLayout) -> kernels.Layout:
         derived=derived,
         mapping=np.array([s.merge for s in shape.rounds], dtype=np.int64),
         merge_root=np.array(shape.merge_roots, dtype=np.int64),
-        witness=np.array([s.witness for s in shape.rounds], dtype=bool),
+        meetings=np.array([s.meetings for s in shape.rounds], dtype=np.int64),
+        defer=np.array([s.defer for s in shape.rounds], dtype=np.int64),
+        shares=np.array([s.shares for s in shape.rounds], dtype=np.int64).reshape(
+            rounds, problem.n
+        ),
         imbalance=np.array([float(s.imbalance) for s in shape.rounds]),
+        rules=np.array([float(s.rules) for s in shape.rounds]),
     )
 
 
@@ -310,8 +315,8 @@ def _next_chunk(steps: int, spent: float, left: float) -> int:
     """Steps for the next look at the clock: about CHUNK[1] seconds' worth at the speed just
     measured, never past the time left."""
     per_step = max(spent, 1e-6) / steps
-    seconds = min(CHUNK[1], max(left, 0.0))
-    return int(min(CHUNK[0], max(1, seconds / per_step, steps // 2 if left > CHUNK[1] else 1)))
+    wanted = max(1.0, min(CHUNK[1], left) / per_step, steps // 2)  # halve at most, when slowed
+    return int(max(1, min(CHUNK[0], wanted, left / per_step)))
 
 
 class LocalSearch:
@@ -330,17 +335,19 @@ class LocalSearch:
         start: Assignment | None = None,
         frozen: np.ndarray | None = None,
         patience: float | None = None,
+        give_up: float | None = None,
     ) -> Result:
         """Search from `start` (a design or the greedy by default); seats marked in `frozen`
         (rounds × participants, on days that reshuffle) stay where `start` has them. With
         `patience`, stop once that many seconds bring no new best (for a caller with a
-        better use of the time left)."""
+        better use of the time left). With `give_up`, stop after that many seconds if no
+        plan keeps every rule yet (for a caller with another engine to try)."""
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
         began = time.perf_counter()
         shape = _layout(problem)
-        visitors = visitor_schedule(problem, seed)
+        visitors = visitor_schedule(problem, seed, time_limit / 4)
         if visitors is None:
             return Result(self.name, seed, 0.0, "unknown", None)
         state = build_state(problem, *_start(problem, shape, seed, time_limit, start))
@@ -363,7 +370,8 @@ class LocalSearch:
         )
         iteration, evaluations, steps = 0, 0, 1
         improved_at = now = time.perf_counter()
-        while best_cost > state.rules.target and now - began < time_limit:
+        moves = bool(state.layout.movable.any())
+        while moves and best_cost > state.rules.target and now - began < time_limit:
             before = best_cost
             cost, iteration, best_cost, done = kernels.search(
                 state.seats, state.layout, state.rules, tune, tabu, steps,
@@ -380,6 +388,10 @@ class LocalSearch:
                 if not build_state(problem, best, best_maps).penalised():
                     break
                 improved_at = now  # no plan keeps every rule yet: keep looking
+            if give_up is not None and now - began >= give_up:
+                if build_state(problem, best, best_maps).penalised():
+                    break
+                give_up = None
         state.seats.group_of[:] = best
         state.seats.maps[:] = best_maps
         state.rebuild()
@@ -387,13 +399,18 @@ class LocalSearch:
         stats = {
             "iterations": iteration,
             "evaluations": evaluations,
-            "best_cost": best_cost,
             "evaluations_per_second": evaluations / max(seconds, 1e-9),
         }
         if state.penalised():
-            return Result(self.name, seed, seconds, "unknown", None, stats=stats)
+            return Result(
+                self.name, seed, seconds, "unknown", None, search_cost=best_cost, stats=stats
+            )
         group = expand(problem, shape, best)
         plan = Assignment(group=group, visitor_group=visitors, duty=np.full_like(group, ABSENT))
         if not hand_out_duties(problem, plan):
-            return Result(self.name, seed, seconds, "unknown", None, stats=stats)
-        return Result(self.name, seed, seconds, "feasible", plan, stats=stats)
+            return Result(
+                self.name, seed, seconds, "unknown", None, search_cost=best_cost, stats=stats
+            )
+        return Result(
+            self.name, seed, seconds, "feasible", plan, search_cost=best_cost, stats=stats
+        )
