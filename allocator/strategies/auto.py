@@ -46,7 +46,11 @@ class Auto:
             return self._named(
                 Diversity().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
             )
-        if unsupported(problem):
+        reshuffles = all(r.kind == "new" for r in problem.rounds)
+        lists = bool(problem.apart or problem.together)
+        # lists on days that reshuffle: CP-SAT, or the hybrid's moves beyond its size, as
+        # measured on the scale suite; on days that keep groups the local search owns them
+        if unsupported(problem) or (lists and reshuffles):
             engine = CpSat() if hybrid_unsupported(problem) or model_fits(problem) else Hybrid()
             return self._named(
                 engine.solve(problem, time_limit=time_limit, seed=seed, progress=progress)
@@ -54,7 +58,7 @@ class Auto:
         # where rounds keep or merge groups, CP-SAT's model is large and its moves come
         # later than the local search's (measured on the partner suite): the search keeps
         # the whole time
-        refine = pair_model_fits(problem) and all(r.kind == "new" for r in problem.rounds)
+        refine = pair_model_fits(problem) and reshuffles
         share = time_limit / 2 if refine else time_limit
         local = LocalSearch().solve(
             problem,

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numba.core import types
+from numba.experimental import structref
 
 
 class Layout(NamedTuple):
@@ -78,6 +80,14 @@ class Rules(NamedTuple):
     max_meet: int
     target: float
     """The search stops once its best cost is at most this (the counting bound)."""
+    link_start: np.ndarray
+    """(participants + 1,) where each one's `apart`/`together` partners start in the
+    `link_*` arrays (both directions are listed)."""
+    link_other: np.ndarray
+    link_apart: np.ndarray
+    """(links,) bool: True for `apart` (never one group), False for `together` (one group)."""
+    link_rounds: np.ndarray
+    """(links, rounds) bool: the rounds where the link holds."""
 
 
 class Seats(NamedTuple):
@@ -98,6 +108,55 @@ class Seats(NamedTuple):
     """(attributes, rounds, groups, values)."""
 
 
+# -- the compiled code's view of the state ---------------------------------------------------
+#
+# Python builds the named tuples above; the kernels receive each as a structref, which the
+# compiled code passes around as one reference (a tuple of thirty arrays would be copied,
+# and reference-counted array by array, at every call of every helper).
+
+
+class _Fields(types.StructRef):
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(kind)) for name, kind in fields)
+
+
+@structref.register
+class _LayoutType(_Fields):
+    pass
+
+
+@structref.register
+class _RulesType(_Fields):
+    pass
+
+
+@structref.register
+class _SeatsType(_Fields):
+    pass
+
+
+class LayoutRef(structref.StructRefProxy):
+    """A `Layout` as the kernels take it."""
+
+
+class RulesRef(structref.StructRefProxy):
+    """`Rules` as the kernels take them."""
+
+
+class SeatsRef(structref.StructRefProxy):
+    """`Seats` as the kernels take them (the same arrays: moves update both views)."""
+
+
+structref.define_proxy(LayoutRef, _LayoutType, list(Layout._fields))
+structref.define_proxy(RulesRef, _RulesType, list(Rules._fields))
+structref.define_proxy(SeatsRef, _SeatsType, list(Seats._fields))
+
+
+def compiled(seats: Seats, layout: Layout, rules: Rules) -> tuple[SeatsRef, LayoutRef, RulesRef]:
+    """The kernels' arguments for this state (sharing its arrays)."""
+    return SeatsRef(*seats), LayoutRef(*layout), RulesRef(*rules)
+
+
 class Tuning(NamedTuple):
     tenure: int
     tenure_spread: int
@@ -112,11 +171,16 @@ class Tuning(NamedTuple):
 
 
 # -- costs of one group's state ---------------------------------------------------------------
+#
+# The helpers called once per group member take scalars, and the few that loop take the
+# arrays they read: a named tuple passed to a compiled function costs a reference count
+# per array it holds, which in the innermost loops would cost more than the arithmetic.
 
 
 @njit(cache=True, inline="always")
-def _pair_delta(rules, m, change, w_pair):
-    """Cost change when a pair that meets `m` times gains (+1) or loses (-1) a meeting."""
+def _pair_delta(m, change, w_pair, colleague, rules):
+    """Cost change when a pair that meets `m` times gains (+1) or loses (−1) a meeting;
+    `colleague` adds w_same where pairs of colleagues are counted one by one."""
     d = 0.0
     if change > 0:
         if m >= 1:
@@ -130,67 +194,82 @@ def _pair_delta(rules, m, change, w_pair):
         if m > rules.max_meet:
             d -= rules.penalty
         d -= w_pair
-    return d
-
-
-@njit(cache=True, inline="always")
-def _w_pair(rules, a, b):
-    return rules.pair_w[a, b] if rules.pair_w.shape[0] > 1 else 0.0
-
-
-@njit(cache=True, inline="always")
-def _counted(lay, x, p, y):
-    """Does sharing a group of round x make p and y meet (see `Layout.meetings`)?"""
-    if lay.meetings[x] == 1:
-        return True
-    if lay.meetings[x] == 0:
-        return False
-    w = lay.defer[x]
-    if w >= 0 and lay.attends[w, p] and lay.attends[w, y]:
-        return False
-    return (lay.shares[x, p] & lay.shares[x, y]) != 0
-
-
-@njit(cache=True, inline="always")
-def _meeting_delta(s, lay, rules, x, p, y, change):
-    """Cost change when p and y start (+1) or stop (−1) sharing a group of round x; where
-    pairs count one by one (meetings 2), colleagues are counted here too."""
-    if not _counted(lay, x, p, y):
-        return 0.0
-    d = _pair_delta(rules, s.meet[p, y], change, _w_pair(rules, p, y))
-    if lay.meetings[x] == 2 and rules.org[p] >= 0 and rules.org[p] == rules.org[y]:
+    if colleague:
         d += change * rules.w_same
     return d
 
 
 @njit(cache=True, inline="always")
-def _org_delta(lay, rules, x, c_from, c_to):
-    """One member of an organisation leaves a group holding `c_from` of it for one holding `c_to`."""
-    d = rules.w_same * (c_to - (c_from - 1)) if lay.meetings[x] == 1 else 0.0
-    if c_from > rules.cap[x]:
-        d -= rules.penalty
-    if c_to >= rules.cap[x]:
-        d += rules.penalty
+def _counted(mode, both_deferred, share_p, share_y):
+    """Does sharing a group make the pair meet (see `Layout.meetings`)?"""
+    if mode == 1:
+        return True
+    if mode == 0 or both_deferred:
+        return False
+    return (share_p & share_y) != 0
+
+
+@njit(cache=True)
+def _pair_counted(lay, x, p, y):
+    """`_counted` for one pair, read from the layout (outside the innermost loops)."""
+    w = lay.defer[x]
+    both = w >= 0 and lay.attends[w, p] and lay.attends[w, y]
+    return _counted(lay.meetings[x], both, lay.shares[x, p], lay.shares[x, y])
+
+
+@njit(cache=True)
+def _meetings_delta(s, lay, rules, x, p, g, skip, change):
+    """Cost change when p starts (+1) or stops (−1) sharing group g of round x with its
+    members (but p and `skip`)."""
+    mode = lay.meetings[x]
+    if mode == 0:
+        return 0.0
+    members, meet, pair_w, org, shares = s.members, s.meet, rules.pair_w, rules.org, lay.shares
+    dense = pair_w.shape[0] > 1
+    w = lay.defer[x]
+    p_deferred = w >= 0 and lay.attends[w, p]
+    o = org[p]
+    d = 0.0
+    for k in range(s.size[x, g]):
+        y = members[x, g, k]
+        if y in (p, skip):
+            continue
+        both = p_deferred and lay.attends[w, y]
+        if _counted(mode, both, shares[x, p], shares[x, y]):
+            colleague = mode == 2 and o >= 0 and org[y] == o
+            w_pair = pair_w[p, y] if dense else 0.0
+            d += _pair_delta(meet[p, y], change, w_pair, colleague, rules)
     return d
 
 
 @njit(cache=True, inline="always")
-def _size_cost(lay, rules, x, g, size):
+def _org_delta(c_from, c_to, cap, w_same, penalty):
+    """One member of an organisation leaves a group holding `c_from` of it for one holding
+    `c_to` (w_same: 0 where colleagues are not counted by group)."""
+    d = w_same * (c_to - (c_from - 1))
+    if c_from > cap:
+        d -= penalty
+    if c_to >= cap:
+        d += penalty
+    return d
+
+
+@njit(cache=True, inline="always")
+def _size_cost(low, high, size, penalty):
     """`penalty` per person outside the group's bounds (derived rounds; roots never are)."""
-    return rules.penalty * (max(0, lay.min_size[x, g] - size) + max(0, size - lay.max_size[x, g]))
+    return penalty * (max(0, low - size) + max(0, size - high))
 
 
-@njit(cache=True)
-def _value_cost(lay, rules, t, x, v, count, size):
-    """One attribute value in one group: the imbalance weight × |count − e| (where the term
-    counts the round) plus, under `balance`, `penalty` per unit that present × count strays
-    beyond present − 1 from n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
-    n_v, pr = rules.nv[t, x, v], lay.present[x]
-    cost = rules.attr_w[t, 0] * lay.imbalance[x] * abs(count - n_v * size / pr)
-    if rules.attr_w[t, 1] > 0 and lay.rules[x] > 0:
-        excess = abs(pr * count - n_v * size) - (pr - 1)
+@njit(cache=True, inline="always")
+def _value_cost(n_v, present, w_imbalance, balanced, penalty, count, size):
+    """One attribute value in one group: the imbalance weight × |count − e| plus, under
+    `balance`, `penalty` per unit that present × count strays beyond present − 1 from
+    n_v × size (count ∉ {⌊e⌋, ⌈e⌉})."""
+    cost = w_imbalance * abs(count - n_v * size / present)
+    if balanced:
+        excess = abs(present * count - n_v * size) - (present - 1)
         if excess > 0:
-            cost += rules.penalty * excess
+            cost += penalty * excess
     return cost
 
 
@@ -198,15 +277,19 @@ def _value_cost(lay, rules, t, x, v, count, size):
 def _values_swap_delta(s, lay, rules, t, x, g1, g2, a, b):
     """Value a leaves g1 for g2 and value b leaves g2 for g1 (sizes unchanged)."""
     d = 0.0
-    for v, leaves, joins in ((a, g1, g2), (b, g2, g1)):
+    pr = lay.present[x]
+    w_imb = rules.attr_w[t, 0] * lay.imbalance[x]
+    balanced = rules.attr_w[t, 1] > 0 and lay.rules[x] > 0
+    s1, s2 = s.size[x, g1], s.size[x, g2]
+    for v, leaves, joins, s_from, s_to in ((a, g1, g2, s1, s2), (b, g2, g1, s2, s1)):
         if v < 0:
             continue
+        n_v = rules.nv[t, x, v]
         c_from, c_to = s.vcount[t, x, leaves, v], s.vcount[t, x, joins, v]
-        s_from, s_to = s.size[x, leaves], s.size[x, joins]
-        d += _value_cost(lay, rules, t, x, v, c_from - 1, s_from)
-        d -= _value_cost(lay, rules, t, x, v, c_from, s_from)
-        d += _value_cost(lay, rules, t, x, v, c_to + 1, s_to)
-        d -= _value_cost(lay, rules, t, x, v, c_to, s_to)
+        d += _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c_from - 1, s_from)
+        d -= _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c_from, s_from)
+        d += _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c_to + 1, s_to)
+        d -= _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c_to, s_to)
     return d
 
 
@@ -214,60 +297,97 @@ def _values_swap_delta(s, lay, rules, t, x, g1, g2, a, b):
 def _values_move_delta(s, lay, rules, t, x, g1, g2, a):
     """Value a moves from g1 to g2: both sizes change, so every value's target moves."""
     d = 0.0
+    pr = lay.present[x]
+    w_imb = rules.attr_w[t, 0] * lay.imbalance[x]
+    balanced = rules.attr_w[t, 1] > 0 and lay.rules[x] > 0
+    n1, n2 = s.size[x, g1], s.size[x, g2]
     for v in range(rules.nv.shape[2]):
-        if rules.nv[t, x, v] == 0:
+        n_v = rules.nv[t, x, v]
+        if n_v == 0:
             continue
         c1, c2 = s.vcount[t, x, g1, v], s.vcount[t, x, g2, v]
-        n1, n2 = c1 - (1 if v == a else 0), c2 + (1 if v == a else 0)
-        d += _value_cost(lay, rules, t, x, v, n1, s.size[x, g1] - 1)
-        d -= _value_cost(lay, rules, t, x, v, c1, s.size[x, g1])
-        d += _value_cost(lay, rules, t, x, v, n2, s.size[x, g2] + 1)
-        d -= _value_cost(lay, rules, t, x, v, c2, s.size[x, g2])
+        c1_after, c2_after = c1 - (1 if v == a else 0), c2 + (1 if v == a else 0)
+        d += _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c1_after, n1 - 1)
+        d -= _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c1, n1)
+        d += _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c2_after, n2 + 1)
+        d -= _value_cost(n_v, pr, w_imb, balanced, rules.penalty, c2, n2)
     return d
 
 
 @njit(cache=True)
-def _ratio_cost(s, lay, rules, x, g):
+def _ratio_cost(vcount, ratios, penalty, x, g):
     """Role-ratio rules multiplied out as in FORMAT.md: `penalty` per unit of
     den·role − num·per beyond the bounds (−1: no bound)."""
     cost = 0.0
-    if lay.rules[x] == 0:
-        return cost
-    for k in range(rules.ratios.shape[0]):
-        t = rules.ratios[k, 0]
-        role, per = s.vcount[t, x, g, rules.ratios[k, 1]], s.vcount[t, x, g, rules.ratios[k, 2]]
-        if rules.ratios[k, 3] >= 0:
-            short = rules.ratios[k, 3] * per - rules.ratios[k, 4] * role
+    for k in range(ratios.shape[0]):
+        t = ratios[k, 0]
+        role, per = vcount[t, x, g, ratios[k, 1]], vcount[t, x, g, ratios[k, 2]]
+        if ratios[k, 3] >= 0:
+            short = ratios[k, 3] * per - ratios[k, 4] * role
             if short > 0:
-                cost += rules.penalty * short
-        if rules.ratios[k, 5] >= 0:
-            over = rules.ratios[k, 6] * role - rules.ratios[k, 5] * per
+                cost += penalty * short
+        if ratios[k, 5] >= 0:
+            over = ratios[k, 6] * role - ratios[k, 5] * per
             if over > 0:
-                cost += rules.penalty * over
+                cost += penalty * over
     return cost
 
 
 @njit(cache=True)
-def _ratio_delta(s, lay, rules, x, g1, g2, a, b):
+def _ratio_delta(vcount, ratios, penalty, x, g1, g2, a, b):
     """Role code a goes from g1 to g2 and b (−1: nobody) from g2 to g1."""
-    if rules.ratios.shape[0] == 0:
-        return 0.0
-    t = rules.ratios[0, 0]
-    before = _ratio_cost(s, lay, rules, x, g1) + _ratio_cost(s, lay, rules, x, g2)
+    t = ratios[0, 0]
+    before = _ratio_cost(vcount, ratios, penalty, x, g1) + _ratio_cost(
+        vcount, ratios, penalty, x, g2
+    )
     if a >= 0:
-        s.vcount[t, x, g1, a] -= 1
-        s.vcount[t, x, g2, a] += 1
+        vcount[t, x, g1, a] -= 1
+        vcount[t, x, g2, a] += 1
     if b >= 0:
-        s.vcount[t, x, g2, b] -= 1
-        s.vcount[t, x, g1, b] += 1
-    after = _ratio_cost(s, lay, rules, x, g1) + _ratio_cost(s, lay, rules, x, g2)
+        vcount[t, x, g2, b] -= 1
+        vcount[t, x, g1, b] += 1
+    after = _ratio_cost(vcount, ratios, penalty, x, g1) + _ratio_cost(
+        vcount, ratios, penalty, x, g2
+    )
     if a >= 0:
-        s.vcount[t, x, g1, a] += 1
-        s.vcount[t, x, g2, a] -= 1
+        vcount[t, x, g1, a] += 1
+        vcount[t, x, g2, a] -= 1
     if b >= 0:
-        s.vcount[t, x, g2, b] += 1
-        s.vcount[t, x, g1, b] -= 1
+        vcount[t, x, g2, b] += 1
+        vcount[t, x, g1, b] -= 1
     return after - before
+
+
+@njit(cache=True, inline="always")
+def _broken(apart, g, h):
+    """1 when a link between people in groups g and h is broken, else 0."""
+    return 1 if (g == h) == apart else 0
+
+
+@njit(cache=True)
+def _links_delta(s, rules, x, p, g_from, g_to, skip):
+    """`penalty` per apart/together link of p that p's move from g_from to g_to in round x
+    breaks, less those it mends (`skip`: a partner moving too, in a swap)."""
+    d = 0.0
+    for k in range(rules.link_start[p], rules.link_start[p + 1]):
+        y = rules.link_other[k]
+        if y == skip or not rules.link_rounds[k, x]:
+            continue
+        h = s.group_of[x, y]
+        apart = rules.link_apart[k]
+        d += rules.penalty * (_broken(apart, g_to, h) - _broken(apart, g_from, h))
+    return d
+
+
+@njit(cache=True)
+def _links_broken(s, rules, x, p):
+    """p's apart/together links broken in round x."""
+    count = 0
+    for k in range(rules.link_start[p], rules.link_start[p + 1]):
+        if rules.link_rounds[k, x]:
+            y = rules.link_other[k]
+            count += _broken(rules.link_apart[k], s.group_of[x, p], s.group_of[x, y])
+    return count
 
 
 # -- one round's change -------------------------------------------------------------------------
@@ -279,30 +399,32 @@ def _swap_in(s, lay, rules, x, p, q):
     g1, g2 = s.group_of[x, p], s.group_of[x, q]
     d = 0.0
     if lay.meetings[x] > 0:
-        for k in range(s.size[x, g1]):
-            y = s.members[x, g1, k]
-            if y != p:
-                d += _meeting_delta(s, lay, rules, x, p, y, -1)
-                d += _meeting_delta(s, lay, rules, x, q, y, 1)
-        for k in range(s.size[x, g2]):
-            y = s.members[x, g2, k]
-            if y != q:
-                d += _meeting_delta(s, lay, rules, x, q, y, -1)
-                d += _meeting_delta(s, lay, rules, x, p, y, 1)
+        d += _meetings_delta(s, lay, rules, x, p, g1, -1, -1)
+        d += _meetings_delta(s, lay, rules, x, q, g1, p, 1)
+        d += _meetings_delta(s, lay, rules, x, q, g2, -1, -1)
+        d += _meetings_delta(s, lay, rules, x, p, g2, q, 1)
     op, oq = rules.org[p], rules.org[q]
     if op != oq:
+        w_same = rules.w_same if lay.meetings[x] == 1 else 0.0
+        cap = rules.cap[x]
         if op >= 0:
-            d += _org_delta(lay, rules, x, s.org_count[x, g1, op], s.org_count[x, g2, op])
+            c_from, c_to = s.org_count[x, g1, op], s.org_count[x, g2, op]
+            d += _org_delta(c_from, c_to, cap, w_same, rules.penalty)
         if oq >= 0:
-            d += _org_delta(lay, rules, x, s.org_count[x, g2, oq], s.org_count[x, g1, oq])
+            c_from, c_to = s.org_count[x, g2, oq], s.org_count[x, g1, oq]
+            d += _org_delta(c_from, c_to, cap, w_same, rules.penalty)
     for t in range(rules.codes.shape[0]):
         a, b = rules.codes[t, p], rules.codes[t, q]
         if a != b:
             d += _values_swap_delta(s, lay, rules, t, x, g1, g2, a, b)
-    if rules.ratios.shape[0] > 0:
+    if rules.ratios.shape[0] > 0 and lay.rules[x] > 0:
         a, b = rules.codes[rules.ratios[0, 0], p], rules.codes[rules.ratios[0, 0], q]
         if a != b:
-            d += _ratio_delta(s, lay, rules, x, g1, g2, a, b)
+            d += _ratio_delta(s.vcount, rules.ratios, rules.penalty, x, g1, g2, a, b)
+    if rules.link_start[p] < rules.link_start[p + 1]:
+        d += _links_delta(s, rules, x, p, g1, g2, q)
+    if rules.link_start[q] < rules.link_start[q + 1]:
+        d += _links_delta(s, rules, x, q, g2, g1, p)
     return d
 
 
@@ -312,23 +434,26 @@ def _move_in(s, lay, rules, x, p, g2):
     g1 = s.group_of[x, p]
     d = 0.0
     if lay.meetings[x] > 0:
-        for k in range(s.size[x, g1]):
-            y = s.members[x, g1, k]
-            if y != p:
-                d += _meeting_delta(s, lay, rules, x, p, y, -1)
-        for k in range(s.size[x, g2]):
-            y = s.members[x, g2, k]
-            d += _meeting_delta(s, lay, rules, x, p, y, 1)
+        d += _meetings_delta(s, lay, rules, x, p, g1, -1, -1)
+        d += _meetings_delta(s, lay, rules, x, p, g2, -1, 1)
     op = rules.org[p]
     if op >= 0:
-        d += _org_delta(lay, rules, x, s.org_count[x, g1, op], s.org_count[x, g2, op])
+        w_same = rules.w_same if lay.meetings[x] == 1 else 0.0
+        c_from, c_to = s.org_count[x, g1, op], s.org_count[x, g2, op]
+        d += _org_delta(c_from, c_to, rules.cap[x], w_same, rules.penalty)
     for t in range(rules.codes.shape[0]):
         d += _values_move_delta(s, lay, rules, t, x, g1, g2, rules.codes[t, p])
-    if rules.ratios.shape[0] > 0:
-        d += _ratio_delta(s, lay, rules, x, g1, g2, rules.codes[rules.ratios[0, 0], p], -1)
+    if rules.ratios.shape[0] > 0 and lay.rules[x] > 0:
+        a = rules.codes[rules.ratios[0, 0], p]
+        d += _ratio_delta(s.vcount, rules.ratios, rules.penalty, x, g1, g2, a, -1)
+    if rules.link_start[p] < rules.link_start[p + 1]:
+        d += _links_delta(s, rules, x, p, g1, g2, -1)
     n1, n2 = s.size[x, g1], s.size[x, g2]
-    d += _size_cost(lay, rules, x, g1, n1 - 1) - _size_cost(lay, rules, x, g1, n1)
-    d += _size_cost(lay, rules, x, g2, n2 + 1) - _size_cost(lay, rules, x, g2, n2)
+    low, high = lay.min_size[x], lay.max_size[x]
+    d += _size_cost(low[g1], high[g1], n1 - 1, rules.penalty)
+    d -= _size_cost(low[g1], high[g1], n1, rules.penalty)
+    d += _size_cost(low[g2], high[g2], n2 + 1, rules.penalty)
+    d -= _size_cost(low[g2], high[g2], n2, rules.penalty)
     return d
 
 
@@ -384,7 +509,7 @@ def _leave(s, lay, rules, x, p):
     if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            if y != p and _counted(lay, x, p, y):
+            if y != p and _pair_counted(lay, x, p, y):
                 s.meet[p, y] -= 1
                 s.meet[y, p] -= 1
     last = s.members[x, g, s.size[x, g] - 1]
@@ -404,7 +529,7 @@ def _join(s, lay, rules, x, p, g):
     if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            if _counted(lay, x, p, y):
+            if _pair_counted(lay, x, p, y):
                 s.meet[p, y] += 1
                 s.meet[y, p] += 1
     s.members[x, g, s.size[x, g]] = p
@@ -553,7 +678,7 @@ def _colleagues_meeting(s, lay, rules, x, g):
         p = s.members[x, g, i]
         for j in range(i + 1, s.size[x, g]):
             y = s.members[x, g, j]
-            if rules.org[p] >= 0 and rules.org[p] == rules.org[y] and _counted(lay, x, p, y):
+            if rules.org[p] >= 0 and rules.org[p] == rules.org[y] and _pair_counted(lay, x, p, y):
                 count += 1
     return count
 
@@ -571,11 +696,11 @@ def total_cost(s, lay, rules):
             if m > rules.max_meet:
                 cost += rules.penalty * (m - rules.max_meet)
             if m > 0:
-                cost += _w_pair(rules, a, b) * m
+                cost += (rules.pair_w[a, b] if rules.pair_w.shape[0] > 1 else 0.0) * m
     rounds = s.group_of.shape[0]
     for x in range(rounds):
         for g in range(lay.n_groups[x]):
-            cost += _size_cost(lay, rules, x, g, s.size[x, g])
+            cost += _size_cost(lay.min_size[x, g], lay.max_size[x, g], s.size[x, g], rules.penalty)
             if lay.meetings[x] == 2:
                 cost += rules.w_same * _colleagues_meeting(s, lay, rules, x, g)
             for o in range(s.org_count.shape[2]):
@@ -586,12 +711,27 @@ def total_cost(s, lay, rules):
                     cost += rules.penalty * (c - rules.cap[x])
             if lay.present[x] > 0:
                 for t in range(s.vcount.shape[0]):
+                    w_imb = rules.attr_w[t, 0] * lay.imbalance[x]
+                    balanced = rules.attr_w[t, 1] > 0 and lay.rules[x] > 0
                     for v in range(s.vcount.shape[3]):
-                        if rules.nv[t, x, v] > 0:
+                        n_v = rules.nv[t, x, v]
+                        if n_v > 0:
+                            count, size = s.vcount[t, x, g, v], s.size[x, g]
+                            pr = lay.present[x]
                             cost += _value_cost(
-                                lay, rules, t, x, v, s.vcount[t, x, g, v], s.size[x, g]
+                                n_v, pr, w_imb, balanced, rules.penalty, count, size
                             )
-            cost += _ratio_cost(s, lay, rules, x, g)
+            if lay.rules[x] > 0:
+                cost += _ratio_cost(s.vcount, rules.ratios, rules.penalty, x, g)
+    for p in range(n):
+        for k in range(rules.link_start[p], rules.link_start[p + 1]):
+            y = rules.link_other[k]
+            if y > p and rules.link_rounds[k].any():
+                for x in range(rounds):
+                    if rules.link_rounds[k, x]:
+                        cost += rules.penalty * _broken(
+                            rules.link_apart[k], s.group_of[x, p], s.group_of[x, y]
+                        )
     return cost
 
 
@@ -607,7 +747,7 @@ def _conflict_in(s, lay, rules, x, p):
     if lay.meetings[x] > 0:
         for k in range(s.size[x, g]):
             y = s.members[x, g, k]
-            if y != p and _counted(lay, x, p, y):
+            if y != p and _pair_counted(lay, x, p, y):
                 if s.meet[p, y] >= 2:
                     c += rules.w_rep
                     if s.meet[p, y] > rules.max_meet:
@@ -618,7 +758,7 @@ def _conflict_in(s, lay, rules, x, p):
             c += rules.w_same * (s.org_count[x, g, o] - 1)
     if o >= 0 and s.org_count[x, g, o] > rules.cap[x]:
         c += rules.penalty
-    return c
+    return c + rules.penalty * _links_broken(s, rules, x, p)
 
 
 @njit(cache=True)

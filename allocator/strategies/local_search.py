@@ -3,17 +3,18 @@
 It works on search rounds (see `groupings`): people who reshuffle every round move in
 each round; people who keep their groups over rotations move in every kept round at once,
 and whole groups move between the groups of a merged round. It owns the rules it can score
-incrementally (sizes, organisation cap, max_meetings, fixed seats, balance, role ratios)
-and the terms `same_organisation`, `repeat_pairs`, `imbalance` and `pairs`; visitors
-through kept groups get a schedule built apart, and duties are handed out afterwards by an
-exact min-cost flow. On anything else (apart/together, a repair, visitors among people who
-reshuffle) it refuses loudly, so that `auto` hands the instance to another strategy.
+incrementally (sizes, organisation cap, max_meetings, fixed seats, balance, role ratios,
+apart and together) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and
+`pairs`; visitors through kept groups get a schedule built apart, and duties are handed
+out afterwards by an exact min-cost flow. On anything else (a repair, visitors among people
+who reshuffle) it refuses loudly, so that `auto` hands the instance to another strategy.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -67,9 +68,6 @@ def unsupported(problem: Problem) -> list[str]:
     _, reasons = search_layout(problem)
     if problem.keep is not None:
         reasons.append("repairing an earlier plan")
-    for name, lists in (("apart", problem.apart), ("together", problem.together)):
-        if lists:
-            reasons.append(name)
     pairs = [t for t in problem.objective if t.term == "pairs"]
     if pairs and problem.n > DENSE_PAIRS_LIMIT:
         reasons.append(f"a pairs term over more than {DENSE_PAIRS_LIMIT} participants")
@@ -94,11 +92,15 @@ class SearchState:
     rules: kernels.Rules
     seats: kernels.Seats
 
+    def __post_init__(self) -> None:
+        self.compiled = kernels.compiled(self.seats, self.layout, self.rules)
+        """(seats, layout, rules) as the kernels take them."""
+
     def rebuild(self) -> None:
-        kernels.rebuild(self.seats, self.layout, self.rules)
+        kernels.rebuild(*self.compiled)
 
     def cost(self) -> float:
-        return kernels.total_cost(self.seats, self.layout, self.rules)
+        return kernels.total_cost(*self.compiled)
 
     def penalised(self) -> bool:
         """Does the plan break a rule the search only penalises (organisation cap,
@@ -109,7 +111,7 @@ class SearchState:
         rules = self.rules._replace(
             w_same=0.0, w_rep=0.0, pair_w=np.zeros((1, 1)), attr_w=rules_only
         )
-        return kernels.total_cost(self.seats, self.layout, rules) > 0
+        return kernels.total_cost(*kernels.compiled(self.seats, self.layout, rules)) > 0
 
 
 def _weight(problem: Problem, term: str) -> float:
@@ -221,6 +223,33 @@ def _kernel_layout(problem: Problem, shape: SearchLayout) -> kernels.Layout:
     )
 
 
+def _links(
+    problem: Problem, shape: SearchLayout, attends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`apart` lists as every pair of members, `together` lists as their first member with
+    each other one, in both directions, grouped by participant (see `kernels.Rules`); an
+    apart pair holds where both are present, a together pair where the whole list is, and
+    neither in a phantom root."""
+    rules_on = np.array([s.rules for s in shape.rounds], dtype=bool)
+    links: list[tuple[int, int, bool, np.ndarray]] = []
+    for people in problem.apart:
+        for a, b in combinations(people.tolist(), 2):
+            links.append((a, b, True, attends[:, a] & attends[:, b] & rules_on))
+    for people in problem.together:
+        everyone = attends[:, people].all(axis=1) & rules_on
+        first, *rest = people.tolist()
+        links.extend((first, b, False, everyone) for b in rest if b != first)
+    both = links + [(b, a, apart, held) for a, b, apart, held in links]
+    both.sort(key=lambda link: link[0])
+    start = np.searchsorted([a for a, *_ in both], np.arange(problem.n + 1)).astype(np.int64)
+    return (
+        start,
+        np.array([b for _, b, _, _ in both], dtype=np.int64),
+        np.array([apart for _, _, apart, _ in both], dtype=bool),
+        np.array([held for *_, held in both], dtype=bool).reshape(len(both), len(shape.rounds)),
+    )
+
+
 def _kernel_rules(
     problem: Problem, shape: SearchLayout, attends: np.ndarray
 ) -> tuple[kernels.Rules, np.ndarray]:
@@ -235,6 +264,7 @@ def _kernel_rules(
             here = codes[t][attends[x] & (codes[t] >= 0)]
             nv[t, x] = np.bincount(here, minlength=values)
     penalty = 1.0 + 1000.0 * sum(abs(t.weight) for t in problem.objective) * max(1, n)
+    link_start, link_other, link_apart, link_rounds = _links(problem, shape, attends)
     rules = kernels.Rules(
         org=problem.organisation.of.astype(np.int64),
         cap=np.array([n + 1 if s.cap is None else s.cap for s in shape.rounds], dtype=np.int64),
@@ -248,6 +278,10 @@ def _kernel_rules(
         penalty=float(penalty),
         max_meet=int(problem.max_meetings if problem.max_meetings is not None else 255),
         target=float(_reached(search_target(problem))),
+        link_start=link_start,
+        link_other=link_other,
+        link_apart=link_apart,
+        link_rounds=link_rounds,
     )
     return rules, codes
 
@@ -374,7 +408,7 @@ class LocalSearch:
         while moves and best_cost > state.rules.target and now - began < time_limit:
             before = best_cost
             cost, iteration, best_cost, done = kernels.search(
-                state.seats, state.layout, state.rules, tune, tabu, steps,
+                *state.compiled, tune, tabu, steps,
                 iteration, cost, best_cost, best, best_maps,
             )  # fmt: skip
             evaluations += done
