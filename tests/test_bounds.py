@@ -73,11 +73,19 @@ def test_social_golfer_bound_counts_seats_beyond_people():
     assert bounds["repeat_pairs"] == 32 * 2 // 2
 
 
+def _with_late_arrivals_and_early_leavers(data):
+    """Three people miss breakfast and the first case round, three miss the synthesis."""
+    rounds = [r["id"] for r in data["rounds"]]
+    for k, person in enumerate(data["participants"][:6]):
+        person["rounds"] = rounds[2:] if k < 3 else rounds[:-1]
+    return data
+
+
 @pytest.mark.parametrize(
     "data",
     [
         partner_day(seed=1),
-        partner_80(seed=2),
+        _with_late_arrivals_and_early_leavers(partner_80(seed=2)),
         thematic_workshop(seed=3),
         world_cafe(seed=2, people=30, tables=5),
         social_golfer(4, 3, 6),

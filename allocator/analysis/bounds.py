@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections import Counter, defaultdict
+from dataclasses import replace
 from itertools import combinations
 from math import comb
 
@@ -117,18 +118,26 @@ def repeat_pairs_bound(problem: Problem) -> int:
     return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem), kept_together)
 
 
+def _seen_by(shape: RoundShape, people: int) -> RoundShape:
+    """The round as `people` of its participants see it: a group holds at least its least
+    size less everyone else present, and at most its largest."""
+    others = len(shape.present) - people
+    groups = tuple(replace(g, min_size=max(0, g.min_size - others)) for g in shape.groups)
+    return replace(shape, groups=groups, present=tuple(range(people)))
+
+
 def _consecutive_overlaps(problem: Problem) -> int:
     """A group of one grouping spread over the g groups of the next still leaves pigeonhole
-    pairs together; summed over consecutive groupings, no pair is counted twice."""
+    pairs together among the people present in both; summed over consecutive groupings, no
+    pair is counted twice."""
     total = 0
     for k in range(1, problem.n_groupings):
         a, b = (
             min(problem.rounds_of_grouping(j), key=lambda r: len(problem.rounds[r].groups))
             for j in (k - 1, k)
         )
-        if (problem.present[a] != problem.present[b]).any():
-            continue
-        shape_a, shape_b = problem.rounds[a], problem.rounds[b]
+        both = int((problem.present[a] & problem.present[b]).sum())
+        shape_a, shape_b = _seen_by(problem.rounds[a], both), _seen_by(problem.rounds[b], both)
         total += max(
             fewest_pairs_within_sizes(shape_a, len(shape_b.groups)),
             fewest_pairs_within_sizes(shape_b, len(shape_a.groups)),
