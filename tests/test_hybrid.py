@@ -171,6 +171,18 @@ def test_auto_sends_large_instances_with_lists_to_the_hybrid():
     assert solution.plan["metrics"]["same_organisation"] <= bounds["same_organisation"] + 2
 
 
+def test_the_hybrid_stops_once_its_plan_is_at_the_bound():
+    # the moves follow the objective without the lists' penalties: a plan at the counting
+    # bound with every list kept ends the solve, not the time limit
+    instance = parse_instance(
+        large_event(seed=1, people=240, organisations=20, together=6, apart=3)
+    )
+    solution = solve(instance, "hybrid", time_limit=60, seed=0)
+    assert solution.valid
+    assert solution.plan["objective"] == solution.plan["bound"]
+    assert solution.result.seconds < 30
+
+
 def test_together_lists_raise_the_counting_bounds():
     data = social_golfer(4, 4, 3)
     data["constraints"] = {"together": [["p01", "p02"], ["p02", "p03"]]}

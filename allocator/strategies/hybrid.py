@@ -102,7 +102,7 @@ class Hybrid:
             local.assignment,
             time_limit - moves_began,
             seed,
-            cost=plan_cost(problem, local.assignment),
+            cost=plan_cost(relaxed(problem), local.assignment),  # the lists aside, as moves count
             # a repair may still move fewer seats at the bound, unless it keeps them all
             target=bound if bound is not None and kept_all else -math.inf,
             progress=shifted(progress, moves_began, bound),
