@@ -292,7 +292,7 @@ def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> Search
     layout = _kernel_layout(problem, shape)
     rules, _ = _kernel_rules(problem, shape, layout.attends)
     rounds, groups = layout.min_size.shape
-    biggest = int(max(layout.max_size.max(), layout.present.max(initial=0)))
+    biggest = int(layout.max_size.max())
     state = SearchState(
         shape=shape,
         layout=layout,
