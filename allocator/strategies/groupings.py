@@ -148,8 +148,10 @@ def _grouping_rounds(
     n = problem.n
     root = len(rounds)
     if (everyone & ~problem.present[first]).any():
-        groups = len(problem.rounds[first].groups)
-        rounds.append(_round(problem, None, root, NO_MERGE, everyone, ([0] * groups, [n] * groups)))
+        # a phantom group holds a first-round group and, at most, everyone who missed it
+        late = int((everyone & ~problem.present[first]).sum())
+        highs = [min(n, g.max_size + late) for g in problem.rounds[first].groups]
+        rounds.append(_round(problem, None, root, NO_MERGE, everyone, ([0] * len(highs), highs)))
         rounds[root].update(rules=False, imbalance=False, cap=None)
         of_round[first] = len(rounds)
         rounds.append(_round(problem, first, root, NO_MERGE))

@@ -292,7 +292,10 @@ def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> Search
     layout = _kernel_layout(problem, shape)
     rules, _ = _kernel_rules(problem, shape, layout.attends)
     rounds, groups = layout.min_size.shape
-    biggest = int(layout.max_size.max())
+    # a root's groups keep their bounds; a derived round's may stray past them (penalised)
+    roots = layout.roots
+    derived = np.setdiff1d(np.arange(rounds), roots)
+    biggest = int(max(layout.max_size[roots].max(), layout.present[derived].max(initial=0)))
     state = SearchState(
         shape=shape,
         layout=layout,
