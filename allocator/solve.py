@@ -20,11 +20,11 @@ from allocator.strategies.base import (
     Strategy,
     UnsupportedError,
 )
-from allocator.strategies.cpsat import CpSat
-from allocator.strategies.diversity import Diversity
-from allocator.strategies.hybrid import Hybrid
-from allocator.strategies.local_search import LocalSearch
+from allocator.strategies.exact.cpsat import CpSat
 from allocator.strategies.random_draw import RandomDraw
+from allocator.strategies.search.diversity import Diversity
+from allocator.strategies.search.hybrid import Hybrid
+from allocator.strategies.search.local_search import LocalSearch
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "auto": Auto,

@@ -17,7 +17,7 @@ from allocator import InputError, solve
 from allocator.cli import main
 from allocator.evaluation import evaluate
 from allocator.io.mdgplib import is_mdgplib, read_mdgplib
-from allocator.strategies.diversity import most_pairs_sizes
+from allocator.strategies.search.diversity import most_pairs_sizes
 
 DATA = Path(__file__).parent / "data"
 PROVEN = {"RanReal_n010_ss_01": 1427.845, "RanReal_n010_ds_01": 1437.807}  # reference.csv

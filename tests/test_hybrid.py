@@ -17,10 +17,10 @@ from allocator.analysis.bounds import metric_bounds
 from allocator.evaluation import evaluate, objective_value, verify
 from allocator.examples import large_event, partner_day, social_golfer
 from allocator.io.plan_json import plan_rounds
-from allocator.strategies import lns
-from allocator.strategies.hybrid import relaxed
-from allocator.strategies.local_search import LocalSearch
-from allocator.strategies.repair import repair_start
+from allocator.strategies.exact import moves
+from allocator.strategies.search.hybrid import relaxed
+from allocator.strategies.search.local_search import LocalSearch
+from allocator.strategies.search.repair import repair_start
 
 
 def _objective(problem, plan) -> float:
@@ -72,17 +72,17 @@ def test_every_move_changes_the_objective_by_what_it_claims(
     start = LocalSearch().solve(problem, time_limit=0.2, seed=seed).assignment
     if start is None:
         return  # no plan to move from; the local search said so
-    search = lns.LargeNeighbourhoodSearch(problem)
+    search = moves.LargeNeighbourhoodSearch(problem)
     rng = np.random.default_rng(seed)
     plan = start
     for size in (2, 3):
         before = _objective(problem, plan)
         r, groups = search._neighbourhood(rng, plan.group, [], size)
-        m, objective = lns.build_move(problem, plan.group, plan.duty, r, groups, search.context)
-        outcome = lns.solve_move(m, objective, plan, seed, 10.0)
+        m, objective = moves.build_move(problem, plan.group, plan.duty, r, groups, search.context)
+        outcome = moves.solve_move(m, objective, plan, seed, 10.0)
         assert outcome is not None  # today's seats keep every rule, so the move is feasible
         assert outcome.change <= 0
-        lns.read_move(m, outcome.solver, plan.group, plan.duty)
+        moves.read_move(m, outcome.solver, plan.group, plan.duty)
         assert _objective(problem, plan) - before == pytest.approx(float(outcome.change))
     assert _violations(problem, plan) == []
 
@@ -132,11 +132,11 @@ def test_broken_lists_are_found_as_by_brute_force(data):
         [data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)) for _ in range(2)]
     )
     seats[~problem.present] = -1
-    search = lns.LargeNeighbourhoodSearch(problem)
+    search = moves.LargeNeighbourhoodSearch(problem)
     for r in range(2):
         apart, together = _brute_broken(problem, seats, r)
-        assert lns.broken_apart(problem, search.apart, seats, r).tolist() == apart
-        assert lns.broken_together(problem, search.together, seats, r).tolist() == together
+        assert moves.broken_apart(problem, search.apart, seats, r).tolist() == apart
+        assert moves.broken_together(problem, search.together, seats, r).tolist() == together
 
 
 def test_moves_repair_the_lists_the_local_search_leaves_broken():
@@ -144,7 +144,7 @@ def test_moves_repair_the_lists_the_local_search_leaves_broken():
         parse_instance(large_event(seed=1, people=240, organisations=20, together=8, apart=4))
     )
     start = LocalSearch().solve(relaxed(problem), time_limit=2, seed=0).assignment
-    search = lns.LargeNeighbourhoodSearch(problem)
+    search = moves.LargeNeighbourhoodSearch(problem)
     assert search.broken(start.group)  # the local search does not see the lists
     heard = []
     plan, stats = search.run(start, time_limit=20, seed=0, target=math.inf, progress=heard.append)

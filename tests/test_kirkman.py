@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allocator.strategies.kirkman import kirkman_rounds
+from allocator.strategies.designs.kirkman import kirkman_rounds
 
 ORDERS = range(3, 202, 6)
 REQUIRED = (15, 21, 27, 33, 39, 45)

@@ -17,18 +17,18 @@ from allocator.examples import (
     social_golfer,
     thematic_workshop,
 )
-from allocator.strategies import kernels
-from allocator.strategies.constructions import subspace_rounds
-from allocator.strategies.finite_fields import affine_plane_rounds
-from allocator.strategies.groupings import grouping_start, search_layout
-from allocator.strategies.local_search import (
+from allocator.strategies.designs.finite_fields import affine_plane_rounds
+from allocator.strategies.designs.subspaces import subspace_rounds
+from allocator.strategies.random_draw import RandomDraw
+from allocator.strategies.search import kernels
+from allocator.strategies.search.groupings import grouping_start, search_layout
+from allocator.strategies.search.local_search import (
     LocalSearch,
     build_state,
     plan_cost,
     reaches_bound,
     state_of,
 )
-from allocator.strategies.random_draw import RandomDraw
 
 
 def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules=False):

@@ -18,12 +18,17 @@ from dataclasses import replace
 
 from allocator.model.problem import Problem
 from allocator.strategies.base import ProgressCallback, Result, UnsupportedError, shifted
-from allocator.strategies.cpsat import CpSat, model_fits, pair_model_fits
-from allocator.strategies.diversity import Diversity
-from allocator.strategies.diversity import applies as diversity_rejects
-from allocator.strategies.hybrid import Hybrid
-from allocator.strategies.hybrid import unsupported as hybrid_unsupported
-from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound, unsupported
+from allocator.strategies.exact.cpsat import CpSat, model_fits, pair_model_fits
+from allocator.strategies.search.diversity import Diversity
+from allocator.strategies.search.diversity import applies as diversity_rejects
+from allocator.strategies.search.hybrid import Hybrid
+from allocator.strategies.search.hybrid import unsupported as hybrid_unsupported
+from allocator.strategies.search.local_search import (
+    LocalSearch,
+    plan_cost,
+    reaches_bound,
+    unsupported,
+)
 
 PATIENCE = 0.05
 """Share of the time limit the local search may go without a new best before CP-SAT, when

@@ -19,7 +19,6 @@ import numpy as np
 
 from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.model.problem import Problem
-from allocator.strategies import lns
 from allocator.strategies.base import (
     ABSENT,
     Assignment,
@@ -28,10 +27,11 @@ from allocator.strategies.base import (
     UnsupportedError,
     shifted,
 )
-from allocator.strategies.duties import hand_out_duties
-from allocator.strategies.local_search import LocalSearch, plan_cost, reaches_bound
-from allocator.strategies.local_search import unsupported as local_unsupported
-from allocator.strategies.repair import repair_start
+from allocator.strategies.exact import moves
+from allocator.strategies.search.duties import hand_out_duties
+from allocator.strategies.search.local_search import LocalSearch, plan_cost, reaches_bound
+from allocator.strategies.search.local_search import unsupported as local_unsupported
+from allocator.strategies.search.repair import repair_start
 
 LOCAL_SHARE = 0.5
 """Share of the time limit the local search may use (it stops sooner at its bound)."""
@@ -98,7 +98,7 @@ class Hybrid:
             return replace(local, strategy=self.name, seconds=time.perf_counter() - began)
         bound = objective_bound(problem, metric_bounds(problem))
         moves_began = time.perf_counter() - began
-        plan, moves = lns.LargeNeighbourhoodSearch(problem).run(
+        plan, done = moves.LargeNeighbourhoodSearch(problem).run(
             local.assignment,
             time_limit - moves_began,
             seed,
@@ -109,13 +109,13 @@ class Hybrid:
         )
         stats = {
             **local.stats,
-            "moves": moves.moves,
-            "improving_moves": moves.improving,
-            "broken_lists": moves.broken_lists,
+            "moves": done.moves,
+            "improving_moves": done.improving,
+            "broken_lists": done.broken_lists,
         }
         seconds = time.perf_counter() - began
         plan.duty[:] = ABSENT  # the moves kept a valid hand-out; the flow finds the best
-        if moves.broken_lists or not hand_out_duties(problem, plan):
+        if done.broken_lists or not hand_out_duties(problem, plan):
             return Result(self.name, seed, seconds, "unknown", None, bound=bound, stats=stats)
         return Result(self.name, seed, seconds, "feasible", plan, bound=bound, stats=stats)
 

@@ -12,7 +12,7 @@ from math import isqrt
 
 import numpy as np
 
-from allocator.strategies.finite_fields import affine_plane_rounds, field_tables
+from allocator.strategies.designs.finite_fields import affine_plane_rounds, field_tables
 
 
 def kirkman_rounds(v: int, rounds: int) -> np.ndarray | None:

@@ -20,7 +20,6 @@ import numpy as np
 
 from allocator.analysis.bounds import metric_bounds
 from allocator.model.problem import Codes, Problem
-from allocator.strategies import kernels
 from allocator.strategies.base import (
     ABSENT,
     Assignment,
@@ -29,9 +28,11 @@ from allocator.strategies.base import (
     Result,
     UnsupportedError,
 )
-from allocator.strategies.constructions import design_start, greedy_start
-from allocator.strategies.duties import hand_out_duties
-from allocator.strategies.groupings import (
+from allocator.strategies.designs.fit import design_start
+from allocator.strategies.search import kernels
+from allocator.strategies.search.duties import hand_out_duties
+from allocator.strategies.search.greedy import greedy_start
+from allocator.strategies.search.groupings import (
     SearchLayout,
     compress,
     expand,
