@@ -15,13 +15,17 @@ from allocator.examples import (
     large_event,
     partner_day,
     social_golfer,
-    thematic_workshop,
+    world_cafe,
 )
 from allocator.strategies.designs.finite_fields import affine_plane_rounds
 from allocator.strategies.designs.subspaces import subspace_rounds
 from allocator.strategies.random_draw import RandomDraw
 from allocator.strategies.search import kernels
-from allocator.strategies.search.groupings import grouping_start, search_layout
+from allocator.strategies.search.groupings import (
+    grouping_start,
+    search_layout,
+    visitor_schedule,
+)
 from allocator.strategies.search.local_search import (
     LocalSearch,
     build_state,
@@ -31,7 +35,10 @@ from allocator.strategies.search.local_search import (
 )
 
 
-def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules=False):
+def _instance(
+    draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules=False, visitors=0
+):
+    """Rounds that all reshuffle; `visitors` circulate in every round (each to be met once)."""
     participants = [
         {"id": f"p{k}", "organisation": f"o{k % orgs}", **({"role": "ab"[k % 2]} if roles else {})}
         for k in range(draw_people)
@@ -46,11 +53,19 @@ def _instance(draw_people, rounds, groups, orgs, cap, max_meetings, pairs, roles
         objective.append(
             {"term": "pairs", "weight": 1.5, "pairs": [[f"p{a}", f"p{b}", w] for a, b, w in pairs]}
         )
+    hosts = [f"v{j}" for j in range(min(visitors, groups))]
     return {
         "name": "local",
         "participants": participants,
+        "visitors": [{"id": v} for v in hosts],
         "rounds": [
-            {"id": f"r{k}", "groups": groups, "min_size": 1, "max_size": draw_people}
+            {
+                "id": f"r{k}",
+                "groups": groups,
+                "min_size": 1,
+                "max_size": draw_people,
+                "visitors": hosts,
+            }
             for k in range(rounds)
         ],
         "constraints": {
@@ -113,11 +128,12 @@ def _random_moves(problem, state, rng, steps):
     max_meetings=st.sampled_from([None, 1, 2]),
     roles=st.booleans(),
     rules=st.booleans(),
+    visitors=st.integers(0, 3),
     seed=st.integers(0, 1000),
     data=st.data(),
 )
 def test_every_move_delta_equals_the_recount(
-    people, rounds, groups, orgs, cap, max_meetings, roles, rules, seed, data
+    people, rounds, groups, orgs, cap, max_meetings, roles, rules, visitors, seed, data
 ):
     pairs = data.draw(
         st.lists(
@@ -127,11 +143,10 @@ def test_every_move_delta_equals_the_recount(
             max_size=6,
         )
     )
-    problem = compile_problem(
-        parse_instance(
-            _instance(people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules)
-        )
+    data_ = _instance(
+        people, rounds, groups, orgs, cap, max_meetings, pairs, roles, rules, visitors
     )
+    problem = compile_problem(parse_instance(data_))
     start = RandomDraw().solve(problem, time_limit=1, seed=seed).assignment
     _random_moves(problem, state_of(problem, start), np.random.default_rng(seed), 25)
 
@@ -139,10 +154,13 @@ def test_every_move_delta_equals_the_recount(
 ROUNDS = ("mix", "case1", "case2", "synthesis")
 
 
-def _kept_day(people, groups, merged, orgs, cap, absent, roles, rules, low=1, lists=((), ())):
+def _kept_day(
+    people, groups, merged, orgs, cap, absent, roles, rules, low=1, lists=((), ()), visited=()
+):
     """A mixing round, then groups kept for two rotations and merged for a synthesis: the
     Partner Day's shape in small. `absent` maps a participant to the rounds they miss
-    (late arrivals, early leavers); `lists` holds apart and together lists of indices."""
+    (late arrivals, early leavers); `lists` holds apart and together lists of indices;
+    visitors circulate in the rounds `visited` (as many as the fewest groups there)."""
     participants = []
     for k in range(people):
         person = {"id": f"p{k}", "organisation": f"o{k % orgs}", "attributes": {"job": k % 3}}
@@ -167,22 +185,28 @@ def _kept_day(people, groups, merged, orgs, cap, absent, roles, rules, low=1, li
     if rules and roles:
         constraints["balance"] = ["role"]
         constraints["role_ratio"] = [{"role": "a", "per": "b", "min": 0.5, "max": 2}]
+    hosts = [f"v{j}" for j in range(min(groups, merged) if "synthesis" in visited else groups)]
+    rounds = [
+        {"id": "mix", "groups": groups, "min_size": low, "max_size": people},
+        {"id": "case1", "groups": groups, "min_size": low, "max_size": people},
+        {"id": "case2", "same_groups_as": "case1", "min_size": low, "max_size": people - 1},
+        {
+            "id": "synthesis",
+            "merge_of": "case2",
+            "groups": merged,
+            "min_size": 2 * low,
+            "max_size": people,
+            "max_per_organisation": None,
+        },
+    ]
+    for shape in rounds:
+        if shape["id"] in visited:
+            shape["visitors"] = hosts
     return {
         "name": "kept",
         "participants": participants,
-        "rounds": [
-            {"id": "mix", "groups": groups, "min_size": low, "max_size": people},
-            {"id": "case1", "groups": groups, "min_size": low, "max_size": people},
-            {"id": "case2", "same_groups_as": "case1", "min_size": low, "max_size": people - 1},
-            {
-                "id": "synthesis",
-                "merge_of": "case2",
-                "groups": merged,
-                "min_size": 2 * low,
-                "max_size": people,
-                "max_per_organisation": None,
-            },
-        ],
+        "visitors": [{"id": v} for v in hosts] if visited else [],
+        "rounds": rounds,
         "constraints": constraints,
         "objective": objective,
     }
@@ -197,11 +221,14 @@ def _kept_day(people, groups, merged, orgs, cap, absent, roles, rules, low=1, li
     cap=st.sampled_from([None, 1, 2]),
     roles=st.booleans(),
     rules=st.booleans(),
+    visited=st.sampled_from(
+        [(), ("case1", "case2"), ("mix", "case1"), ("case2", "synthesis"), tuple(ROUNDS)]
+    ),
     seed=st.integers(0, 1000),
     data=st.data(),
 )
 def test_kept_and_merged_rounds_score_every_move_exactly(
-    people, groups, merged, orgs, cap, roles, rules, seed, data
+    people, groups, merged, orgs, cap, roles, rules, visited, seed, data
 ):
     # anyone may miss any round but one: late arrivals, early leavers, a gap
     missing = st.sets(st.sampled_from(ROUNDS), max_size=3)
@@ -209,12 +236,12 @@ def test_kept_and_merged_rounds_score_every_move_exactly(
     listed = st.lists(st.sets(st.integers(0, people - 1), min_size=2, max_size=3), max_size=2)
     lists = (data.draw(listed), [sorted(x) for x in data.draw(listed)])
     lists = ([sorted(x) for x in lists[0]], lists[1])
-    data_ = _kept_day(people, groups, merged, orgs, cap, absent, roles, rules, 0, lists)
+    data_ = _kept_day(people, groups, merged, orgs, cap, absent, roles, rules, 0, lists, visited)
     problem = compile_problem(parse_instance(data_))
     layout, reasons = search_layout(problem)
     assert reasons == []
     start = grouping_start(problem, layout, seed, (7.0, 3.0))
-    state = build_state(problem, *start)
+    state = build_state(problem, *start, visitor_schedule(problem, layout, seed, 1.0))
     _random_moves(problem, state, np.random.default_rng(seed), 40)
     # the search's running cost stays the recount through its moves and restarts
     tune = kernels.Tuning(4, 30, 2, 50, 64, seed % 2 == 0, 7)
@@ -278,11 +305,32 @@ def test_local_plans_keep_every_rule_and_match_the_evaluator(
 
 
 def test_local_refuses_rules_it_does_not_own():
-    data = thematic_workshop()
-    data["visitors"] = [{"id": "host"}]
-    data["rounds"][0]["visitors"] = ["host"]
-    with pytest.raises(NoPlanError, match="visitor"):
+    data = partner_day(seed=0)
+    synthesis = data["rounds"][-1]
+    data["constraints"].setdefault("fixed", []).append(
+        {"participant": "w01", "round": synthesis["id"], "group": f"{synthesis['id']}-1"}
+    )
+    with pytest.raises(NoPlanError, match="fixed seat in a merged round"):
         solve(parse_instance(data), "local", time_limit=1)
+
+
+def test_hosts_rotating_among_people_who_reshuffle_meet_everyone_once():
+    # a world café whose tables each keep a host per rotation, hosts moving on: everyone
+    # meets every host once, and who does depends on the seats (the search scores it)
+    data = world_cafe(seed=3, people=32, tables=4, rotations=4)
+    hosts = [f"host{j}" for j in range(4)]
+    data["visitors"] = [{"id": h} for h in hosts]
+    for shape in data["rounds"]:
+        shape["visitors"] = hosts
+    instance = parse_instance(data)
+    solution = solve(instance, "local", time_limit=10, seed=0)
+    assert solution.violations == []
+    met = {(p, v): 0 for p in range(32) for v in hosts}
+    for rnd in solution.plan["rounds"]:
+        for group in rnd["groups"]:
+            for person in group["members"]:
+                met[int(person[1:]) - 1, group["visitor"]] += 1
+    assert set(met.values()) == {1}
 
 
 def test_the_partner_day_keeps_its_apart_and_together_lists():

@@ -5,8 +5,8 @@ groups (the Partner Day), and on large instances where CP-SAT's pair model would
 all the time; elsewhere, if time is left and the plan is not at its counting bound, CP-SAT
 starts from its plan to improve it and prove a bound. `apart` and `together` lists on an
 instance too large for the whole CP-SAT model go to the hybrid (the local search, then
-CP-SAT moves that repair the lists). Elsewhere (a repair, visitors among people who
-reshuffle, and such lists on days that keep groups) CP-SAT solves alone. One round scored
+CP-SAT moves that repair the lists). Elsewhere (a repair, a shape the search cannot hold)
+CP-SAT solves alone. One round scored
 by a `pairs` term alone (the Maximally Diverse Grouping Problem) goes to the diversity
 search.
 """

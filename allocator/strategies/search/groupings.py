@@ -19,12 +19,15 @@ kept round (`SearchRound.meetings`).
 
 Visitors circulating through kept groups meet the same people whoever sits where, so their
 schedule is built apart: a cyclic Latin rectangle when every round lists the same
-visitors, a small CP-SAT model otherwise.
+visitors, a small CP-SAT model otherwise. Where visitors circulate among people who
+reshuffle (or through a merged round), who meets whom depends on the seats: the schedule
+is built the same way, and the search scores each person's meetings with each visitor as
+a penalised rule (`SearchLayout.scores_visits`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +81,8 @@ class SearchLayout:
     """The root search round each merge map starts from."""
     pins: dict[tuple[int, int], int]
     """(root search round, participant) → group: the seats `fixed` decides."""
+    scores_visits: bool = False
+    """Do the seats decide who meets the visitors (see `visits_need_scoring`)?"""
 
     @property
     def plain(self) -> bool:
@@ -130,7 +135,7 @@ def search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
         merge_roots=tuple(merge_roots),
         pins=pins,
     )
-    return layout, visitor_reasons(problem, layout)
+    return replace(layout, scores_visits=visits_need_scoring(problem, layout)), []
 
 
 def _grouping_rounds(
@@ -246,28 +251,41 @@ def _visitor_rounds(problem: Problem) -> dict[int, list[int]]:
     return rounds
 
 
-def visitor_reasons(problem: Problem, layout: SearchLayout) -> list[str]:
-    """Visitors whose schedule cannot be built apart from the seats: it can when each one
-    circulates through the kept groups of one grouping, visiting each group at most once
-    (and, when they must meet everyone, every group)."""
-    reasons = set()
+def visits_need_scoring(problem: Problem, layout: SearchLayout) -> bool:
+    """Can a schedule built apart from the seats make everyone meet each visitor as the rules
+    ask? It can when each visitor circulates through the kept groups of one grouping and
+    sees each group once (all of them when everyone must meet it); elsewhere the search
+    scores the meetings."""
     for rounds in _visitor_rounds(problem).values():
         search = {layout.of_round[k] for k in rounds}
-        if len({layout.rounds[s].root for s in search}) > 1:
-            reasons.add("visitors in rounds that reshuffle")
-        elif any(layout.rounds[s].merge != NO_MERGE for s in search):
-            reasons.add("visitors in a merged round")
-        elif len(rounds) > len(problem.rounds[rounds[0]].groups):
-            reasons.add("a visitor listed in more rounds than there are groups to visit")
-        elif problem.visitors_exactly_once and len(rounds) < len(problem.rounds[rounds[0]].groups):
-            reasons.add("a visitor who must meet everyone in fewer rounds than there are groups")
-    return sorted(reasons)
+        groups = len(problem.rounds[rounds[0]].groups)
+        if (
+            len({layout.rounds[s].root for s in search}) > 1
+            or any(layout.rounds[s].merge != NO_MERGE for s in search)
+            or len(rounds) > groups
+            or (problem.visitors_exactly_once and len(rounds) < groups)
+        ):
+            return True
+    return False
 
 
-def visitor_schedule(problem: Problem, seed: int, time_limit: float) -> np.ndarray | None:
+def _chains(layout: SearchLayout, rounds: list[int]) -> list[list[int]]:
+    """A visitor's rounds split by the groups they share (a grouping's kept rounds, or its
+    merged rounds): a visitor sees such a group at most once, while the groups of different
+    groupings are unrelated."""
+    by_groups: dict[tuple[int, int], list[int]] = {}
+    for k in rounds:
+        spec = layout.rounds[layout.of_round[k]]
+        by_groups.setdefault((spec.root, spec.merge), []).append(k)
+    return list(by_groups.values())
+
+
+def visitor_schedule(
+    problem: Problem, layout: SearchLayout, seed: int, time_limit: float
+) -> np.ndarray | None:
     """(rounds, visitors) group of each visitor in each round that lists them: no group
-    hosts two visitors at once and no visitor sees a group twice (so, with as many rounds as
-    groups, every group once). None when no such schedule exists."""
+    hosts two visitors at once and no visitor sees a kept group twice (so, with as many
+    rounds as groups, every group once). None when no such schedule exists."""
     schedule = np.full((len(problem.rounds), len(problem.visitor_ids)), ABSENT, dtype=np.int64)
     rounds_of = _visitor_rounds(problem)
     if not rounds_of:
@@ -281,18 +299,21 @@ def visitor_schedule(problem: Problem, seed: int, time_limit: float) -> np.ndarr
             for j, v in enumerate(problem.round_visitors[k]):
                 schedule[k, v] = (j + t) % count
         return schedule
-    return _solved_schedule(problem, rounds_of, schedule, seed, time_limit)
+    return _solved_schedule(problem, layout, rounds_of, schedule, seed, time_limit)
 
 
 def _solved_schedule(
     problem: Problem,
+    layout: SearchLayout,
     rounds_of: dict[int, list[int]],
     schedule: np.ndarray,
     seed: int,
     time_limit: float,
 ) -> np.ndarray | None:
     """The schedule as a small CP-SAT model (visitors × rounds × groups) when rounds list
-    different visitors: completing such a rectangle takes a search, not a formula."""
+    different visitors: completing such a rectangle takes a search, not a formula. Where
+    the search scores the visits, a visitor may see a kept group twice if it has more
+    rounds there than groups."""
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
@@ -305,8 +326,12 @@ def _solved_schedule(
     for v, rounds in rounds_of.items():
         for k in rounds:
             model.add_exactly_one(at[k, v, g] for g in range(len(problem.rounds[k].groups)))
-        for g in range(len(problem.rounds[rounds[0]].groups)):
-            model.add_at_most_one(at[k, v, g] for k in rounds)
+        for chain in _chains(layout, rounds):
+            groups = len(problem.rounds[chain[0]].groups)
+            if layout.scores_visits and len(chain) > groups:
+                continue
+            for g in range(groups):
+                model.add_at_most_one(at[k, v, g] for k in chain)
     for k, names in enumerate(problem.round_visitors):
         for g in range(len(problem.rounds[k].groups)):
             model.add_at_most_one(at[k, v, g] for v in names)

@@ -10,8 +10,9 @@ The state travels as three named tuples (see `local_search.build_state`):
 A person moves in a root round and, with them, in every round derived from it; a merge map
 moves a whole root group between merged groups. Every move is scored incrementally in
 O(group size) per round it touches; the hard rules the search owns (organisation cap,
-max_meetings, balance, role ratios, the sizes of derived rounds) are penalised with
-`penalty` per unit of excess, the sizes of root rounds are kept by the moves themselves.
+max_meetings, balance, role ratios, apart/together, visitors met once, the sizes of derived
+rounds) are penalised with `penalty` per unit of excess, the sizes of root rounds are kept
+by the moves themselves.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class Layout(NamedTuple):
     """(rounds,) 1.0 where the imbalance term counts the round, else 0.0."""
     rules: np.ndarray
     """(rounds,) 1.0 where balance and role ratios hold (not in a phantom root)."""
+    hosts: np.ndarray
+    """(rounds, groups, visitors) how many of the round's rounds each visitor spends in each
+    group (no visitors dimension when the schedule alone makes everyone meet them)."""
 
 
 class Rules(NamedTuple):
@@ -88,6 +92,9 @@ class Rules(NamedTuple):
     """(links,) bool: True for `apart` (never one group), False for `together` (one group)."""
     link_rounds: np.ndarray
     """(links, rounds) bool: the rounds where the link holds."""
+    visit_rule: np.ndarray
+    """(participants, visitors): 2 must meet the visitor exactly once, 1 at most once, 0 no
+    rule (attends none of its rounds)."""
 
 
 class Seats(NamedTuple):
@@ -106,6 +113,8 @@ class Seats(NamedTuple):
     """(rounds, groups, organisations)."""
     vcount: np.ndarray
     """(attributes, rounds, groups, values)."""
+    visits: np.ndarray
+    """(participants, visitors) rounds in which each one shares a group with each visitor."""
 
 
 # -- the compiled code's view of the state ---------------------------------------------------
@@ -463,6 +472,78 @@ def _mapped(s, lay, x, g):
     return g if lay.mapping[x] < 0 else s.maps[lay.mapping[x], g]
 
 
+# -- visitors met ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _visit_cost(rule, count, penalty):
+    """`penalty` per meeting with a visitor beyond the rule (once, or at most once) and, when
+    it must be met, per missing meeting."""
+    if rule == 2:
+        return penalty * abs(count - 1)
+    if rule == 1 and count > 1:
+        return penalty * (count - 1)
+    return 0.0
+
+
+@njit(cache=True)
+def _visits_delta(s, lay, rules, x, p, g_from, g_to):
+    """Cost change of p's meetings with the visitors when p goes from g_from to g_to in
+    round x alone."""
+    d = 0.0
+    for v in range(lay.hosts.shape[2]):
+        change = lay.hosts[x, g_to, v] - lay.hosts[x, g_from, v]
+        if change != 0:
+            c, rule = s.visits[p, v], rules.visit_rule[p, v]
+            d += _visit_cost(rule, c + change, rules.penalty) - _visit_cost(rule, c, rules.penalty)
+    return d
+
+
+@njit(cache=True)
+def _shift_visits(s, lay, x, p, g_from, g_to):
+    """Count p's meetings with the visitors as if p went from g_from to g_to in round x."""
+    for v in range(lay.hosts.shape[2]):
+        s.visits[p, v] += lay.hosts[x, g_to, v] - lay.hosts[x, g_from, v]
+
+
+@njit(cache=True)
+def _route_visits_delta(s, lay, rules, r, p, g2):
+    """Cost change of p's meetings with the visitors when p goes to group g2 of root round r
+    and so in every round r decides: the rounds are taken one after the other (a visitor may
+    be met in several, and the cost of a meeting count is not linear), then undone."""
+    if lay.hosts.shape[2] == 0:
+        return 0.0
+    g1 = s.group_of[r, p]
+    d = _visits_delta(s, lay, rules, r, p, g1, g2)
+    _shift_visits(s, lay, r, p, g1, g2)
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a1, a2 = _mapped(s, lay, x, g1), _mapped(s, lay, x, g2)
+        if lay.attends[x, p] and a1 != a2:
+            d += _visits_delta(s, lay, rules, x, p, a1, a2)
+            _shift_visits(s, lay, x, p, a1, a2)
+    _shift_visits(s, lay, r, p, g2, g1)
+    for k in range(lay.derived.shape[1]):
+        x = lay.derived[r, k]
+        if x < 0:
+            break
+        a1, a2 = _mapped(s, lay, x, g1), _mapped(s, lay, x, g2)
+        if lay.attends[x, p] and a1 != a2:
+            _shift_visits(s, lay, x, p, a2, a1)
+    return d
+
+
+@njit(cache=True)
+def _visits_broken(s, rules, p):
+    """Does p meet a visitor more (or less) often than the rules allow?"""
+    for v in range(s.visits.shape[1]):
+        if _visit_cost(rules.visit_rule[p, v], s.visits[p, v], 1.0) > 0:
+            return True
+    return False
+
+
 # -- a root move and every round it drags along ------------------------------------------------
 
 
@@ -471,6 +552,7 @@ def swap_delta(s, lay, rules, r, p, q):
     """Cost change of swapping p and q (in different groups) in root round r."""
     g1, g2 = s.group_of[r, p], s.group_of[r, q]
     d = _swap_in(s, lay, rules, r, p, q)
+    d += _route_visits_delta(s, lay, rules, r, p, g2) + _route_visits_delta(s, lay, rules, r, q, g1)
     for k in range(lay.derived.shape[1]):
         x = lay.derived[r, k]
         if x < 0:
@@ -493,6 +575,7 @@ def move_delta(s, lay, rules, r, p, g2):
     """Cost change of moving p to group g2 in root round r."""
     g1 = s.group_of[r, p]
     d = _move_in(s, lay, rules, r, p, g2)
+    d += _route_visits_delta(s, lay, rules, r, p, g2)
     for k in range(lay.derived.shape[1]):
         x = lay.derived[r, k]
         if x < 0:
@@ -521,6 +604,8 @@ def _leave(s, lay, rules, x, p):
     for t in range(rules.codes.shape[0]):
         if rules.codes[t, p] >= 0:
             s.vcount[t, x, g, rules.codes[t, p]] -= 1
+    for v in range(lay.hosts.shape[2]):
+        s.visits[p, v] -= lay.hosts[x, g, v]
     s.group_of[x, p] = -1
 
 
@@ -540,6 +625,8 @@ def _join(s, lay, rules, x, p, g):
     for t in range(rules.codes.shape[0]):
         if rules.codes[t, p] >= 0:
             s.vcount[t, x, g, rules.codes[t, p]] += 1
+    for v in range(lay.hosts.shape[2]):
+        s.visits[p, v] += lay.hosts[x, g, v]
     s.group_of[x, p] = g
 
 
@@ -595,6 +682,7 @@ def shift_group(s, lay, rules, m, h, b):
             p = s.members[r, h, k]
             if lay.attends[x, p] and s.group_of[x, p] != b:
                 d += _move_in(s, lay, rules, x, p, b)
+                d += _visits_delta(s, lay, rules, x, p, s.group_of[x, p], b)
                 relocate(s, lay, rules, x, p, b)
     s.maps[m, h] = b
     return d
@@ -661,6 +749,7 @@ def rebuild(s, lay, rules):
     s.meet[:] = 0
     s.org_count[:] = 0
     s.vcount[:] = 0
+    s.visits[:] = 0
     rounds, n = s.group_of.shape
     for x in range(rounds):
         for p in range(n):
@@ -724,6 +813,8 @@ def total_cost(s, lay, rules):
             if lay.rules[x] > 0:
                 cost += _ratio_cost(s.vcount, rules.ratios, rules.penalty, x, g)
     for p in range(n):
+        for v in range(s.visits.shape[1]):
+            cost += _visit_cost(rules.visit_rule[p, v], s.visits[p, v], rules.penalty)
         for k in range(rules.link_start[p], rules.link_start[p + 1]):
             y = rules.link_other[k]
             if y > p and rules.link_rounds[k].any():
@@ -765,6 +856,8 @@ def _conflict_in(s, lay, rules, x, p):
 def _person_conflict(s, lay, rules, r, p):
     """p's conflicts in root round r and the rounds it decides."""
     c = _conflict_in(s, lay, rules, r, p)
+    if s.visits.shape[1] > 0 and _visits_broken(s, rules, p):
+        c += rules.penalty
     for k in range(lay.derived.shape[1]):
         x = lay.derived[r, k]
         if x < 0:

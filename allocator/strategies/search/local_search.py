@@ -4,10 +4,11 @@ It works on search rounds (see `groupings`): people who reshuffle every round mo
 each round; people who keep their groups over rotations move in every kept round at once,
 and whole groups move between the groups of a merged round. It owns the rules it can score
 incrementally (sizes, organisation cap, max_meetings, fixed seats, balance, role ratios,
-apart and together) and the terms `same_organisation`, `repeat_pairs`, `imbalance` and
-`pairs`; visitors through kept groups get a schedule built apart, and duties are handed
-out afterwards by an exact min-cost flow. On anything else (a repair, visitors among people
-who reshuffle) it refuses loudly, so that `auto` hands the instance to another strategy.
+apart and together, visitors met once) and the terms `same_organisation`, `repeat_pairs`,
+`imbalance` and `pairs`; the visitors' schedule is built first (see `groupings`), and
+duties are handed out afterwards by an exact min-cost flow. On anything else (a repair, a
+merge of a merged round) it refuses loudly, so that `auto` hands the instance to another
+strategy.
 """
 
 from __future__ import annotations
@@ -182,7 +183,31 @@ def _attribute_rules(problem: Problem) -> tuple[list[Codes], np.ndarray, np.ndar
     )
 
 
-def _kernel_layout(problem: Problem, shape: SearchLayout) -> kernels.Layout:
+def _hosts(problem: Problem, shape: SearchLayout, visitors: np.ndarray, groups: int) -> np.ndarray:
+    """(search rounds, groups, visitors) rounds each visitor spends in each group, where the
+    search scores who meets them (else no visitors dimension)."""
+    count = len(problem.visitor_ids) if shape.scores_visits else 0
+    hosts = np.zeros((len(shape.rounds), groups, count), dtype=np.int64)
+    for k, v in zip(*np.nonzero(visitors[:, :count] != ABSENT), strict=True):
+        hosts[shape.of_round[k], visitors[k, v], v] += 1
+    return hosts
+
+
+def _visit_rules(problem: Problem, shape: SearchLayout) -> np.ndarray:
+    """(participants, visitors): 2 where one must meet the visitor exactly once (present in
+    all its rounds, under `exactly_once`), 1 at most once, 0 never present with it."""
+    count = len(problem.visitor_ids) if shape.scores_visits else 0
+    rule = np.zeros((problem.n, count), dtype=np.int64)
+    for v in range(count):
+        listed = [k for k, names in enumerate(problem.round_visitors) if v in names]
+        attended = problem.present[listed].sum(axis=0)
+        rule[attended > 0, v] = 1
+        if problem.visitors_exactly_once:
+            rule[attended == len(listed), v] = 2
+    return rule
+
+
+def _kernel_layout(problem: Problem, shape: SearchLayout, visitors: np.ndarray) -> kernels.Layout:
     rounds = len(shape.rounds)
     groups = max(len(s.min_size) for s in shape.rounds)
     min_size = np.zeros((rounds, groups), dtype=np.int64)
@@ -221,6 +246,7 @@ def _kernel_layout(problem: Problem, shape: SearchLayout) -> kernels.Layout:
         ),
         imbalance=np.array([float(s.imbalance) for s in shape.rounds]),
         rules=np.array([float(s.rules) for s in shape.rounds]),
+        hosts=_hosts(problem, shape, visitors, groups),
     )
 
 
@@ -283,14 +309,18 @@ def _kernel_rules(
         link_other=link_other,
         link_apart=link_apart,
         link_rounds=link_rounds,
+        visit_rule=_visit_rules(problem, shape),
     )
     return rules, codes
 
 
-def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> SearchState:
-    """The kernels' state for these search-round seats and merge maps."""
+def build_state(
+    problem: Problem, seats: np.ndarray, maps: np.ndarray, visitors: np.ndarray
+) -> SearchState:
+    """The kernels' state for these search-round seats and merge maps, and this visitor
+    schedule ((rounds, visitors) groups)."""
     shape = _layout(problem)
-    layout = _kernel_layout(problem, shape)
+    layout = _kernel_layout(problem, shape, visitors)
     rules, _ = _kernel_rules(problem, shape, layout.attends)
     rounds, groups = layout.min_size.shape
     # a root's groups keep their bounds; a derived round's may stray past them (penalised)
@@ -315,6 +345,7 @@ def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> Search
             vcount=np.zeros(
                 (rules.codes.shape[0], rounds, groups, rules.nv.shape[2]), dtype=np.int64
             ),
+            visits=np.zeros(rules.visit_rule.shape, dtype=np.int64),
         ),
     )
     state.rebuild()
@@ -323,7 +354,9 @@ def build_state(problem: Problem, seats: np.ndarray, maps: np.ndarray) -> Search
 
 def state_of(problem: Problem, plan: Assignment) -> SearchState:
     """The kernels' state of a plan over the problem's rounds."""
-    return build_state(problem, *compress(problem, _layout(problem), plan.group))
+    return build_state(
+        problem, *compress(problem, _layout(problem), plan.group), plan.visitor_group
+    )
 
 
 def plan_cost(problem: Problem, plan: Assignment) -> float:
@@ -385,10 +418,10 @@ class LocalSearch:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
         began = time.perf_counter()
         shape = _layout(problem)
-        visitors = visitor_schedule(problem, seed, time_limit / 4)
+        visitors = visitor_schedule(problem, shape, seed, time_limit / 4)
         if visitors is None:
             return Result(self.name, seed, 0.0, "unknown", None)
-        state = build_state(problem, *_start(problem, shape, seed, time_limit, start))
+        state = build_state(problem, *_start(problem, shape, seed, time_limit, start), visitors)
         if frozen is not None:
             state.layout.movable[:] &= ~frozen[[s.rounds[0] for s in shape.rounds]]
         tune = kernels.Tuning(
@@ -423,11 +456,11 @@ class LocalSearch:
             if progress:
                 progress(Progress(now - began, best_cost, None))
             if patience is not None and now - improved_at >= patience:
-                if not build_state(problem, best, best_maps).penalised():
+                if not build_state(problem, best, best_maps, visitors).penalised():
                     break
                 improved_at = now  # no plan keeps every rule yet: keep looking
             if give_up is not None and now - began >= give_up:
-                if build_state(problem, best, best_maps).penalised():
+                if build_state(problem, best, best_maps, visitors).penalised():
                     break
                 give_up = None
         state.seats.group_of[:] = best
