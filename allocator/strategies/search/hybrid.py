@@ -43,17 +43,19 @@ with the seats open so far."""
 
 def unsupported(problem: Problem) -> list[str]:
     """What the local search cannot own once apart/together and the earlier plan are set
-    aside, and what the moves cannot see yet (kept or merged groups, visitors)."""
+    aside, and what the repair's start cannot keep yet (groups kept over rounds)."""
     reasons = local_unsupported(relaxed(problem))
-    if any(r.kind != "new" for r in problem.rounds):
-        reasons.append("rounds with same_groups_as or merge_of")
-    if any(problem.round_visitors):
-        reasons.append("visitors")
+    if problem.keep is not None and any(r.kind != "new" for r in problem.rounds):
+        reasons.append("repairing a day whose rounds keep or merge groups")
     return sorted(set(reasons))
 
 
 def relaxed(problem: Problem) -> Problem:
-    """The problem without the lists the local search cannot score, nor an earlier plan."""
+    """The problem for the local search: without an earlier plan and, on days whose rounds
+    all reshuffle, without the apart/together lists, which the moves repair better there
+    (measured on the scale suite); on days that keep groups the search owns the lists."""
+    if any(r.kind != "new" for r in problem.rounds):
+        return replace(problem, keep=None)
     return replace(problem, apart=(), together=(), keep=None)
 
 
@@ -88,9 +90,11 @@ class Hybrid:
         else:
             local = self._repair(problem, share, seed, progress)
         kept_all = local.assignment is not None and _keeps_every_seat(problem, local.assignment)
+        lists_owned = relaxed(problem).apart == problem.apart and (
+            relaxed(problem).together == problem.together
+        )
         if local.assignment is None or (
-            not problem.apart
-            and not problem.together
+            lists_owned
             and kept_all
             and local.search_cost is not None
             and reaches_bound(problem, local.search_cost)
