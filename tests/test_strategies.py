@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from allocator.analysis.bounds import metric_bounds
 from allocator.evaluation import verify
+from allocator.examples import world_cafe
 from allocator.model.errors import InfeasibleError, InputError
 from allocator.model.instance import Instance
 from allocator.model.problem import compile_problem
@@ -439,3 +440,26 @@ def test_partner_day_same_organisation_bound_is_20():
     data = json.loads((INSTANCES / "partner_day.json").read_text(encoding="utf-8"))
     bounds = metric_bounds(compile_problem(parse_instance(data)))
     assert bounds["same_organisation"] == 20
+
+
+@pytest.mark.parametrize("term", ["same_organisation", "repeat_pairs", "imbalance", "duty_repeats"])
+@pytest.mark.parametrize("strategy", ["auto", "cpsat", "local", "hybrid"])
+def test_negative_weights_give_a_valid_plan_or_a_refusal(term, strategy):
+    # v1 allows negative weights (a term rewarded): a strategy honours them or says why not
+    data = world_cafe(seed=1, people=16, tables=4, rotations=2)
+    data["objective"] = [
+        {"term": "same_organisation", "weight": 1000},
+        {"term": "repeat_pairs", "weight": 100},
+        {"term": "duty_repeats", "weight": 1},
+        {"term": "imbalance", "attribute": "profession", "weight": 5},
+    ]
+    next(t for t in data["objective"] if t["term"] == term)["weight"] *= -1
+    instance = parse_instance(data)
+    try:
+        solution = solve(instance, strategy, time_limit=2, seed=0)
+    except NoPlanError as refusal:
+        assert "does not handle" in str(refusal) or "no plan" in str(refusal)
+        return
+    assert solution.violations == []
+    bound = solution.plan["bound"]
+    assert bound is None or bound <= solution.plan["objective"] + 1e-6

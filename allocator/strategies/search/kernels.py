@@ -161,9 +161,17 @@ structref.define_proxy(RulesRef, _RulesType, list(Rules._fields))
 structref.define_proxy(SeatsRef, _SeatsType, list(Seats._fields))
 
 
+@njit(cache=True)
+def _references(seats, layout, rules):
+    """The three structrefs, built in compiled code so that their constructors are cached
+    with the kernels (a proxy built from Python compiles its constructor anew in every
+    process: a second and more)."""
+    return SeatsRef(*seats), LayoutRef(*layout), RulesRef(*rules)
+
+
 def compiled(seats: Seats, layout: Layout, rules: Rules) -> tuple[SeatsRef, LayoutRef, RulesRef]:
     """The kernels' arguments for this state (sharing its arrays)."""
-    return SeatsRef(*seats), LayoutRef(*layout), RulesRef(*rules)
+    return _references(seats, layout, rules)
 
 
 class Tuning(NamedTuple):

@@ -133,7 +133,10 @@ def _pair_costs(problem: Problem) -> np.ndarray:
 
 def _reached(target: float) -> float:
     """The cost at which the search stops: the target, less strict by the float noise that
-    summing millions of move deltas leaves."""
+    summing millions of move deltas leaves (no target when negative weights leave the
+    counting bound unknown)."""
+    if not np.isfinite(target):
+        return target
     return target + 1e-6 * max(1.0, abs(target))
 
 
