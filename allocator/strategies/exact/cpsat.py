@@ -29,6 +29,7 @@ from allocator.strategies.base import (
 )
 from allocator.strategies.exact.model import DayModel, both
 from allocator.strategies.exact.rules import add_rules, moved_seats
+from allocator.strategies.exact.solver import cp_solver
 from allocator.strategies.exact.terms import Objective, add_objective, pairs_at_least, set_objective
 
 SEAT_BUDGET = 1_000_000
@@ -192,23 +193,11 @@ def _read(m: DayModel, solver: cp_model.CpSolver) -> Assignment:
     return plan
 
 
-def _parameters(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
-    """Presolve without probing or symmetry detection: on these models they cost a quarter
-    of a minute for little, and the pigeonhole cuts already give the bound."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    solver.parameters.cp_model_probing_level = 0
-    solver.parameters.symmetry_level = 0
-    return solver
-
-
 def explain_infeasibility(problem: Problem, time_limit: float, seed: int) -> tuple[Conflict, ...]:
     """Re-solve with one assumption per rule family and report the families in the core."""
     m, _ = build(problem, explain=True)
     m.model.add_assumptions(list(m.guards.values()))
-    solver = _parameters(time_limit, seed, workers=1)
+    solver = cp_solver(seed=seed, seconds=time_limit)
     if solver.solve(m.model) != cp_model.INFEASIBLE:
         return (
             Conflict(
@@ -240,7 +229,7 @@ def _complete_hint(m: DayModel, plan: Assignment, time_limit: float, seed: int) 
     """Hint every variable, not just the seats: CP-SAT rarely completes a partial hint of a
     model this size, so a quick solve with the seats fixed computes the rest."""
     _hint(m, plan)
-    solver = _parameters(time_limit, seed, workers=1)
+    solver = cp_solver(seed=seed, seconds=time_limit)
     solver.parameters.fix_variables_to_their_hinted_value = True
     if solver.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
@@ -319,7 +308,7 @@ class CpSat:
             first.model.clear_objective()
             first.model.minimize(sum(moved_seats(first)))
             _hint_seats(first, problem.keep)
-            solver = _parameters(time_limit * 0.6, seed, self.workers)
+            solver = cp_solver(seed=seed, seconds=time_limit * 0.6, workers=self.workers)
             status = solver.solve(first.model, _StopAfter(time_limit / 3))
             if status == cp_model.INFEASIBLE:
                 return self._infeasible(problem, time_limit, seed, start)
@@ -328,7 +317,7 @@ class CpSat:
         elif hint is None and _warm_start_pays(problem):
             first, first_objective = build(problem, leave_out=frozenset({"repeat_pairs"}))
             scale = first_objective.scale
-            solver = _parameters(time_limit * 0.6, seed, self.workers)
+            solver = cp_solver(seed=seed, seconds=time_limit * 0.6, workers=self.workers)
             status = solver.solve(first.model, _StopAfter(time_limit / 3))
             if status == cp_model.INFEASIBLE:
                 return self._infeasible(problem, time_limit, seed, start)
@@ -343,7 +332,9 @@ class CpSat:
             m.model.add(sum(moved_seats(m)) <= most_moves)
         if hint is not None:
             _complete_hint(m, hint, min(10.0, time_limit / 6), seed)
-        solver = _parameters(time_limit - (time.perf_counter() - start), seed, self.workers)
+        solver = cp_solver(
+            seed=seed, seconds=time_limit - (time.perf_counter() - start), workers=self.workers
+        )
         status = solver.solve(m.model, _Reporter(scale, progress, start) if progress else None)
         stats = {
             "variables": len(m.model.proto.variables),

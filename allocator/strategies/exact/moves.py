@@ -29,6 +29,7 @@ from allocator.model.problem import NONE, Problem
 from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback
 from allocator.strategies.exact.model import MoveModel
 from allocator.strategies.exact.rules import add_rules
+from allocator.strategies.exact.solver import cp_solver
 from allocator.strategies.exact.terms import MOVE_SCALE, Objective, add_objective, set_objective
 
 MOVE_SECONDS = 1.0
@@ -210,14 +211,7 @@ def build_move(
 def _solver(seed: int, seconds: float, wall: float) -> cp_model.CpSolver:
     """One worker and a deterministic-time limit: the same move always gives the same seats
     (unless the wall-clock limit, there to keep the time limit, stops it first)."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = max(0.01, wall)
-    solver.parameters.cp_model_probing_level = 0
-    solver.parameters.symmetry_level = 0
-    return solver
+    return cp_solver(seed=seed, seconds=wall, deterministic=seconds)
 
 
 @dataclass(frozen=True)

@@ -316,6 +316,8 @@ def _solved_schedule(
     rounds there than groups."""
     from ortools.sat.python import cp_model
 
+    from allocator.strategies.exact.solver import cp_solver
+
     model = cp_model.CpModel()
     at = {
         (k, v, g): model.new_bool_var(f"v{v}_r{k}_g{g}")
@@ -335,10 +337,7 @@ def _solved_schedule(
     for k, names in enumerate(problem.round_visitors):
         for g in range(len(problem.rounds[k].groups)):
             model.add_at_most_one(at[k, v, g] for v in names)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver = cp_solver(seed=seed, seconds=max(0.1, time_limit))
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     for (k, v, g), lit in at.items():
