@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import compile_problem, parse_instance
+from allocator import compile_problem, parse_instance, solve
 from allocator.analysis.bounds import fewest_pairs, fewest_pairs_within_sizes, metric_bounds
 from allocator.evaluation import evaluate
 from allocator.examples import (
@@ -155,3 +155,76 @@ def test_wide_size_ranges_give_a_bound_without_listing_every_mix():
     }
     bounds = metric_bounds(compile_problem(parse_instance(data)))
     assert bounds["imbalance:role"] == 0
+
+
+def test_imbalance_bound_sees_the_sizes_a_merge_forces():
+    # 14 people, half of each role: four kept groups of 2-4 could all be even (no spread),
+    # but merged into two groups of 7 each takes an odd source group: 1 in each merged group
+    # and 1 in each odd source group, 4 in all, which CP-SAT confirms is the least
+    data = {
+        "name": "merge parity",
+        "participants": [{"id": f"p{k}", "role": "ab"[k % 2]} for k in range(14)],
+        "rounds": [
+            {"id": "case", "groups": 4, "min_size": 2, "max_size": 4},
+            {"id": "synthesis", "merge_of": "case", "groups": 2},
+        ],
+        "objective": [{"term": "imbalance", "attribute": "role", "weight": 1}],
+    }
+    instance = parse_instance(data)
+    assert metric_bounds(compile_problem(instance))["imbalance:role"] == 4
+    solution = solve(instance, "cpsat", time_limit=20, seed=0)
+    assert solution.plan["metrics"]["imbalance:role"] == 4
+    assert solution.plan["status"] == "optimal"
+
+
+def _spread(values: list, seats: tuple, groups: int) -> float:
+    """FORMAT's imbalance of one round seated `seats`."""
+    people = len(values)
+    sizes = np.bincount(seats, minlength=groups)
+    total = 0.0
+    for v in set(values):
+        n_v = values.count(v)
+        for g in range(groups):
+            count = sum(1 for k in range(people) if seats[k] == g and values[k] == v)
+            total += abs(count - n_v * sizes[g] / people)
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 2), min_size=4, max_size=7),
+    groups=st.integers(2, 3),
+    merged=st.integers(1, 2),
+    low=st.integers(0, 2),
+    spread=st.integers(0, 2),
+)
+def test_the_imbalance_bound_of_a_merge_is_never_above_the_best_seating(
+    values, groups, merged, low, spread
+):
+    """Every seating of a first round and every merge of its groups, against the bound."""
+    people = len(values)
+    low = min(low, people // groups)
+    high = max(low + spread, -(-people // groups))
+    data = {
+        "name": "merge spread",
+        "participants": [{"id": f"p{k}", "attributes": {"a": v}} for k, v in enumerate(values)],
+        "rounds": [
+            {"id": "case", "groups": groups, "min_size": low, "max_size": high},
+            {"id": "synthesis", "merge_of": "case", "groups": merged},
+        ],
+        "objective": [{"term": "imbalance", "attribute": "a", "weight": 1}],
+    }
+    problem = compile_problem(parse_instance(data))
+    bound = metric_bounds(problem)["imbalance:a"]
+    merged_sizes = {people // merged, -(-people // merged)}  # balanced: no bounds given
+    best = inf
+    for seats in product(range(groups), repeat=people):
+        sizes = np.bincount(seats, minlength=groups)
+        if not all(low <= s <= high for s in sizes):
+            continue
+        for mapping in product(range(merged), repeat=groups):
+            joined = tuple(mapping[g] for g in seats)
+            if set(np.bincount(joined, minlength=merged).tolist()) <= merged_sizes:
+                total = _spread(values, seats, groups) + _spread(values, joined, merged)
+                best = min(best, total)
+    assert bound <= best + 1e-9

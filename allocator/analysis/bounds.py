@@ -237,38 +237,119 @@ def _least_spread(value_counts: np.ndarray, sizes: np.ndarray, people: int) -> f
     return total
 
 
-def imbalance_bound(problem: Problem, term_index: int) -> float:
-    """Per round and value, the counts are whole numbers that add up to the value's total:
-    the least spread of the best mix of group sizes the round allows. Where the groups'
-    bounds differ, each group of fixed size costs at least its targets' distance to the
-    nearest integer."""
-    codes = problem.objective[term_index].codes.of
+def _round_spread(shape: RoundShape, codes: np.ndarray) -> float:
+    """The least spread of one round: per value, the counts are whole numbers that add up to
+    the value's total, so the least spread of the best mix of group sizes the round allows;
+    where the groups' bounds differ, each group of fixed size costs at least its targets'
+    distance to the nearest integer."""
+    counts = _value_counts(shape, codes)
+    people = len(shape.present)
+    mixes = size_mixes(shape)
+    if mixes is not None:
+        low = shape.groups[0].min_size
+        return min(
+            (
+                _least_spread(counts, np.repeat(np.arange(low, low + len(mix)), mix), people)
+                for mix in mixes
+            ),
+            default=0.0,
+        )
     total = 0.0
-    for shape in problem.rounds:
-        if shape.kind == "same" or not shape.present:
-            continue
-        here = codes[list(shape.present)]
-        counts = np.bincount(here[here >= 0])
-        counts = counts[counts > 0]
-        people = len(shape.present)
-        mixes = size_mixes(shape)
-        if mixes is not None:
-            low = shape.groups[0].min_size
-            total += min(
-                (
-                    _least_spread(counts, np.repeat(np.arange(low, low + len(mix)), mix), people)
-                    for mix in mixes
-                ),
-                default=0.0,
-            )
-            continue
-        for group in shape.groups:
-            if group.min_size == group.max_size:
-                targets = counts * group.min_size / people
-                total += float(
-                    np.minimum(targets - np.floor(targets), np.ceil(targets) - targets).sum()
-                )
+    for group in shape.groups:
+        if group.min_size == group.max_size:
+            total += float(_nearest_integer_distance(counts * group.min_size / people).sum())
     return total
+
+
+def _value_counts(shape: RoundShape, codes: np.ndarray) -> np.ndarray:
+    here = codes[list(shape.present)]
+    counts = np.bincount(here[here >= 0])
+    return counts[counts > 0]
+
+
+def _nearest_integer_distance(targets: np.ndarray) -> np.ndarray:
+    return np.minimum(targets - np.floor(targets), np.ceil(targets) - targets)
+
+
+def _uniform_bounds(shape: RoundShape) -> tuple[int, int] | None:
+    bounds = {(g.min_size, g.max_size) for g in shape.groups}
+    return bounds.pop() if len(bounds) == 1 else None
+
+
+def _merged_chain_spread(problem: Problem, codes: np.ndarray, first: int, merged: int) -> float:
+    """A floor for the spread of a grouping's first round and its merged round together: a
+    merged group's size is the sum of its source groups' sizes, so the sizes that suit one
+    round may not suit the other (groups of 14 or 15 merged into groups of 29 leave an odd
+    group in each pair). Each group costs at least its targets' distance to the nearest
+    integer, and the cheapest sizes and merge are found by min-plus convolution (the
+    merged groups are alike, so only how many source groups each takes, and its size,
+    matter). Needs the same people in both rounds and uniform bounds in each; else 0."""
+    top, low = problem.rounds[first], problem.rounds[merged]
+    if top.present != low.present or not top.present:
+        return 0.0
+    bounds = _uniform_bounds(top), _uniform_bounds(low)
+    if None in bounds:
+        return 0.0
+    (lo, hi), (merged_lo, merged_hi) = bounds
+    people, sources, groups = len(top.present), len(top.groups), len(low.groups)
+    hi, merged_hi = min(hi, people), min(merged_hi, people)
+    if lo > hi or merged_lo > merged_hi:
+        return 0.0
+    counts = _value_counts(top, codes)
+    sizes = np.arange(people + 1)
+    cost = _nearest_integer_distance(counts[None, :] * sizes[:, None] / people).sum(axis=1)
+    source_cost = np.where((sizes >= lo) & (sizes <= hi), cost, np.inf)
+    # by_sources[k, s]: the least cost of k source groups holding s people
+    by_sources = np.full((sources + 1, people + 1), np.inf)
+    by_sources[0, 0] = 0.0
+    for k in range(1, sources + 1):
+        by_sources[k] = _min_plus(by_sources[k - 1], source_cost)
+    allowed = (sizes >= merged_lo) & (sizes <= merged_hi)
+    # one merged group: k sources and s people, its own cost included
+    one = np.where(allowed[None, :], by_sources + cost[None, :], np.inf)
+    # total[k, s] over the merged groups placed so far
+    total = np.full((sources + 1, people + 1), np.inf)
+    total[0, 0] = 0.0
+    for _ in range(groups):
+        total = _min_plus_2d(total, one)
+    best = total[sources, people]
+    return float(best) if np.isfinite(best) else 0.0
+
+
+def _min_plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a ⊕ b)[s] = min over t of a[s − t] + b[t], on the same length."""
+    out = np.full(len(a), np.inf)
+    for t in np.flatnonzero(np.isfinite(b)).tolist():
+        out[t:] = np.minimum(out[t:], a[: len(a) - t] + b[t])
+    return out
+
+
+def _min_plus_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The same over two indices (source groups, people)."""
+    out = np.full(a.shape, np.inf)
+    rows, cols = a.shape
+    for k, t in zip(*np.nonzero(np.isfinite(b)), strict=True):
+        out[k:, t:] = np.minimum(out[k:, t:], a[: rows - k, : cols - t] + b[k, t])
+    return out
+
+
+def imbalance_bound(problem: Problem, term_index: int) -> float:
+    """The least spread of each counted round (rounds declared same_groups_as are not), and,
+    for a grouping that merges, the larger of its two counted rounds' floors and the floor
+    of both together."""
+    codes = problem.objective[term_index].codes.of
+    spread = {
+        r: _round_spread(shape, codes)
+        for r, shape in enumerate(problem.rounds)
+        if shape.kind != "same" and shape.present
+    }
+    for merged, shape in enumerate(problem.rounds):
+        first = problem.rounds_of_grouping(shape.grouping)[0]
+        if shape.kind == "merge" and merged in spread and first in spread:
+            both = _merged_chain_spread(problem, codes, first, merged)
+            if both > spread[first] + spread[merged]:
+                spread[merged] = both - spread[first]
+    return sum(spread.values())
 
 
 _COMPUTED: dict[int, tuple[weakref.ref, dict[str, float]]] = {}
