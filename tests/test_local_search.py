@@ -95,7 +95,7 @@ def _random_moves(problem, state, rng, steps):
         before = state.cost()
         kind = rng.random()
         if lay.merge_root.shape[0] and kind < 0.05:
-            delta = kernels._improve_merges(*compiled)
+            delta = kernels.improve_merges(*compiled)
         elif lay.merge_root.shape[0] and kind < 0.2:
             m = int(rng.integers(lay.merge_root.shape[0]))
             h = int(rng.integers(lay.n_groups[lay.merge_root[m]]))
@@ -244,7 +244,7 @@ def test_kept_and_merged_rounds_score_every_move_exactly(
     state = build_state(problem, *start, visitor_schedule(problem, layout, seed, 1.0))
     _random_moves(problem, state, np.random.default_rng(seed), 40)
     # the search's running cost stays the recount through its moves and restarts
-    tune = kernels.Tuning(4, 30, 2, 50, 64, seed % 2 == 0, 7)
+    tune = kernels.Tuning(4, 30, 2, 50, 64, seed % 2 == 0)
     tabu = np.zeros((*state.seats.group_of.shape, groups), dtype=np.int32)
     best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
     cost = state.cost()

@@ -17,11 +17,17 @@ import time
 from dataclasses import replace
 
 from allocator.model.problem import Problem
-from allocator.strategies.base import ProgressCallback, Result, UnsupportedError, shifted
+from allocator.strategies.base import (
+    Announce,
+    ProgressCallback,
+    Result,
+    UnsupportedError,
+    shifted,
+)
 from allocator.strategies.exact.cpsat import CpSat, model_fits, pair_model_fits
 from allocator.strategies.search.diversity import Diversity
 from allocator.strategies.search.diversity import applies as diversity_rejects
-from allocator.strategies.search.hybrid import Hybrid
+from allocator.strategies.search.hybrid import Hybrid, relaxed
 from allocator.strategies.search.hybrid import unsupported as hybrid_unsupported
 from allocator.strategies.search.local_search import (
     LocalSearch,
@@ -38,6 +44,12 @@ it follows, takes the time left (to improve the plan or prove it optimal)."""
 class Auto:
     name = "auto"
 
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        if not diversity_rejects(problem):
+            Diversity().prepare(problem, announce)
+        elif not unsupported(relaxed(problem)):
+            LocalSearch().prepare(problem, announce)
+
     def solve(
         self,
         problem: Problem,
@@ -46,6 +58,7 @@ class Auto:
         seed: int,
         progress: ProgressCallback | None = None,
     ) -> Result:
+        self.prepare(problem)
         began = time.perf_counter()
         if not diversity_rejects(problem):
             return self._named(

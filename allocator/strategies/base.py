@@ -38,6 +38,9 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 
+Announce = Callable[[str], None]
+"""Hears one line of what a strategy does before its clock starts (a compilation)."""
+
 
 def shifted(
     progress: ProgressCallback | None, offset: float, bound: float | None = None
@@ -84,6 +87,9 @@ class UnsupportedError(Exception):
 
 class Strategy(Protocol):
     name: str
+
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        """Compile what solving this problem needs, before the solve's clock starts."""
 
     def solve(
         self,

@@ -13,7 +13,14 @@ import numpy as np
 
 from allocator.model.layout import RoundShape
 from allocator.model.problem import Problem
-from allocator.strategies.base import ABSENT, Assignment, ProgressCallback, Result, empty_assignment
+from allocator.strategies.base import (
+    ABSENT,
+    Announce,
+    Assignment,
+    ProgressCallback,
+    Result,
+    empty_assignment,
+)
 
 ATTEMPTS = 200
 
@@ -92,6 +99,9 @@ def _hand_out(problem: Problem, plan: Assignment, r: int, rng: np.random.Generat
 
 class RandomDraw:
     name = "random"
+
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        """Nothing to compile."""
 
     def solve(
         self,

@@ -20,6 +20,7 @@ from allocator.model.errors import Conflict
 from allocator.model.problem import Problem
 from allocator.strategies.base import (
     ABSENT,
+    Announce,
     Assignment,
     Progress,
     ProgressCallback,
@@ -289,6 +290,9 @@ class CpSat:
 
     def __init__(self, workers: int = 2):
         self.workers = workers
+
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        """Nothing to compile."""
 
     def solve(
         self,

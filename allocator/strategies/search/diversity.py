@@ -17,6 +17,7 @@ from numba import njit
 
 from allocator.model.problem import Problem
 from allocator.strategies.base import (
+    Announce,
     Progress,
     ProgressCallback,
     Result,
@@ -232,6 +233,9 @@ class Diversity:
 
     name = "diversity"
 
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        _compile()
+
     def solve(
         self,
         problem: Problem,
@@ -243,7 +247,7 @@ class Diversity:
         reasons = applies(problem)
         if reasons:
             raise UnsupportedError("the diversity search does not handle: " + ", ".join(reasons))
-        _compile()
+        self.prepare(problem)
         began = time.perf_counter()
         rng = np.random.default_rng(seed)
         _seed(seed)

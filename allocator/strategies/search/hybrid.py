@@ -21,6 +21,7 @@ from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.model.problem import Problem
 from allocator.strategies.base import (
     ABSENT,
+    Announce,
     Assignment,
     ProgressCallback,
     Result,
@@ -70,6 +71,9 @@ def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:
 class Hybrid:
     name = "hybrid"
 
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        LocalSearch().prepare(problem, announce)
+
     def solve(
         self,
         problem: Problem,
@@ -81,6 +85,7 @@ class Hybrid:
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the hybrid does not handle: " + ", ".join(reasons))
+        self.prepare(problem)
         began = time.perf_counter()
         share = time_limit * LOCAL_SHARE
         if problem.keep is None:

@@ -174,6 +174,15 @@ def compiled(seats: Seats, layout: Layout, rules: Rules) -> tuple[SeatsRef, Layo
     return _references(seats, layout, rules)
 
 
+def cached(*kernels) -> bool:
+    """Does numba's cache hold a compiled version of each of these kernels for today's
+    source? (A look at numba's cache index: on any surprise, no.)"""
+    try:
+        return all(len(kernel._cache._cache_file._load_index()) > 0 for kernel in kernels)
+    except Exception:
+        return False
+
+
 class Tuning(NamedTuple):
     tenure: int
     tenure_spread: int
@@ -183,8 +192,6 @@ class Tuning(NamedTuple):
     """Steps without a new best before returning to the best plan, perturbed."""
     candidate_groups: int
     whole_neighbourhood: bool
-    merge_every: int
-    """Steps between two looks at the best merge-map move."""
 
 
 # -- costs of one group's state ---------------------------------------------------------------
@@ -249,7 +256,7 @@ def _meetings_delta(s, lay, rules, x, p, g, skip, change):
     d = 0.0
     for k in range(s.size[x, g]):
         y = members[x, g, k]
-        if y in (p, skip):
+        if y == p or y == skip:  # noqa: SIM109 (numba compiles `in (p, skip)` slowly)
             continue
         both = p_deferred and lay.attends[w, y]
         if _counted(mode, both, shares[x, p], shares[x, y]):
@@ -730,7 +737,7 @@ def _best_merge_move(s, lay, rules, m):
 
 
 @njit(cache=True)
-def _improve_merges(s, lay, rules):
+def improve_merges(s, lay, rules):
     """Take improving merge-map moves, best first, map by map (at most one per root group
     and map, so that a call is short); returns the change."""
     total = 0.0
@@ -876,6 +883,15 @@ def _person_conflict(s, lay, rules, r, p):
 
 
 @njit(cache=True)
+def _copy(source, target):
+    """target[:, :] = source, as a loop (numba's array assignment compiles its shape checks
+    for seconds)."""
+    for i in range(source.shape[0]):
+        for j in range(source.shape[1]):
+            target[i, j] = source[i, j]
+
+
+@njit(cache=True)
 def seed_rng(seed):
     np.random.seed(seed)
 
@@ -966,8 +982,8 @@ def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_gro
     With `whole_neighbourhood` (small instances), each step weighs every swap and move of
     every person in conflict, in every root round, as Dotú and Van Hentenryck's
     social-golfer search does; otherwise it samples one conflicted person of a random root
-    round. The best move not tabu is taken even when it worsens the plan. Every
-    `merge_every` steps, the improving merge-map moves are taken. After `stall` steps
+    round. The best move not tabu is taken even when it worsens the plan (merge-map moves
+    are the caller's, between two calls: `improve_merges`). After `stall` steps
     without a new best, the search returns to the best plan and perturbs it.
     """
     n = s.group_of.shape[1]
@@ -979,8 +995,6 @@ def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_gro
     for it in range(it0, it0 + iterations):
         if best_cost <= rules.target:
             break
-        if lay.merge_root.shape[0] > 0 and it % tune.merge_every == 0:
-            cost += _improve_merges(s, lay, rules)
         count = 0
         if tune.whole_neighbourhood:
             for i in range(roots):
@@ -1013,14 +1027,14 @@ def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_gro
             cost += best.d
         if cost < best_cost - 1e-9:
             best_cost = cost
-            best_group_of[:, :] = s.group_of
-            best_maps[:, :] = s.maps
+            _copy(s.group_of, best_group_of)
+            _copy(s.maps, best_maps)
             since_best = 0
         else:
             since_best += 1
         if since_best >= tune.stall:
-            s.group_of[:, :] = best_group_of
-            s.maps[:, :] = best_maps
+            _copy(best_group_of, s.group_of)
+            _copy(best_maps, s.maps)
             rebuild(s, lay, rules)
             _perturb(s, lay, rules, tune.perturbation)
             cost = total_cost(s, lay, rules)

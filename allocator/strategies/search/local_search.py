@@ -20,9 +20,11 @@ from itertools import combinations
 import numpy as np
 
 from allocator.analysis.bounds import metric_bounds
-from allocator.model.problem import Codes, Problem
+from allocator.model.problem import Codes, Problem, compile_problem
+from allocator.model.validate import parse_instance
 from allocator.strategies.base import (
     ABSENT,
+    Announce,
     Assignment,
     Progress,
     ProgressCallback,
@@ -62,7 +64,8 @@ WHOLE_NEIGHBOURHOOD_LIMIT = 1500
 """Up to this many (participant, root round) seats, every step weighs every conflicted seat."""
 
 MERGE_EVERY = 100
-"""Search steps between two rounds of merge-map moves."""
+"""Search steps, at most, between two rounds of merge-map moves (taken between two calls of
+the compiled search, so that a day without merges never compiles them)."""
 
 
 def unsupported(problem: Problem) -> list[str]:
@@ -385,6 +388,50 @@ def _start(
     return grouping_start(problem, shape, seed, weights)
 
 
+COMPILE_SECONDS = 20
+"""About how long the kernels take to compile on 2 cores, once per install (measured)."""
+
+_WARM: set[bool] = set()
+"""The kernel sets compiled or loaded in this process (with merges: True)."""
+
+_TINY_DAY = {
+    "name": "warm-up",
+    "participants": [{"id": f"p{k}", "organisation": "o"} for k in range(6)],
+    "rounds": [
+        {"id": "a", "groups": 2},
+        {"id": "b", "groups": 2},
+        {"id": "c", "same_groups_as": "b"},
+    ],
+}
+
+
+def prepare(problem: Problem, announce: Announce | None = None) -> None:
+    """Compile (or load from numba's cache) the kernels a solve of this problem runs, on a
+    tiny day, so that their compilation is not taken out of its time limit; `announce`
+    hears of a compilation first."""
+    merges = any(r.kind == "merge" for r in problem.rounds)
+    if merges in _WARM:
+        return
+    needed = (kernels.search, kernels.total_cost, kernels.rebuild, kernels._references)
+    needed += (kernels.improve_merges,) if merges else ()
+    if announce is not None and not kernels.cached(*needed):
+        announce(f"compiling the search kernels once, about {COMPILE_SECONDS} s")
+    day = dict(_TINY_DAY)
+    if merges:
+        day["rounds"] = [*day["rounds"], {"id": "d", "merge_of": "c", "groups": 1}]
+    tiny = compile_problem(parse_instance(day))
+    shape = _layout(tiny)
+    seats, maps = grouping_start(tiny, shape, 0, (1.0, 1.0))
+    state = build_state(tiny, seats, maps, visitor_schedule(tiny, shape, 0, 1.0))
+    tune = kernels.Tuning(1, 1, 1, 1, 1, True)
+    tabu = np.zeros((*seats.shape, 2), dtype=np.int32)
+    cost = state.cost()
+    kernels.search(*state.compiled, tune, tabu, 1, 0, cost, cost, seats.copy(), maps.copy())
+    if merges:
+        kernels.improve_merges(*state.compiled)
+    _WARM.add(merges)
+
+
 def _next_chunk(steps: int, spent: float, left: float) -> int:
     """Steps for the next look at the clock: about CHUNK[1] seconds' worth at the speed just
     measured, never past the time left."""
@@ -398,6 +445,9 @@ class LocalSearch:
     or to the counting bound, whichever comes first."""
 
     name = "local"
+
+    def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
+        prepare(problem, announce)
 
     def solve(
         self,
@@ -419,6 +469,7 @@ class LocalSearch:
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
+        self.prepare(problem)
         began = time.perf_counter()
         shape = _layout(problem)
         visitors = visitor_schedule(problem, shape, seed, time_limit / 4)
@@ -434,7 +485,6 @@ class LocalSearch:
             stall=max(200, STALL * problem.n),
             candidate_groups=64,
             whole_neighbourhood=problem.n * len(shape.roots()) <= WHOLE_NEIGHBOURHOOD_LIMIT,
-            merge_every=MERGE_EVERY,
         )
         kernels.seed_rng(seed)
         best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
@@ -445,8 +495,13 @@ class LocalSearch:
         iteration, evaluations, steps = 0, 0, 1
         improved_at = now = time.perf_counter()
         moves = bool(state.layout.movable.any())
+        merges = len(shape.merge_roots) > 0
         while moves and best_cost > state.rules.target and now - began < time_limit:
             before = best_cost
+            if merges:
+                cost += kernels.improve_merges(*state.compiled)
+                if cost < best_cost - 1e-9:
+                    best_cost, best[:], best_maps[:] = cost, state.seats.group_of, state.seats.maps
             cost, iteration, best_cost, done = kernels.search(
                 *state.compiled, tune, tabu, steps,
                 iteration, cost, best_cost, best, best_maps,
@@ -454,6 +509,7 @@ class LocalSearch:
             evaluations += done
             spent, now = time.perf_counter() - now, time.perf_counter()
             steps = _next_chunk(steps, spent, time_limit - (now - began))
+            steps = min(steps, MERGE_EVERY) if merges else steps
             if best_cost < before:
                 improved_at = now
             if progress:
