@@ -517,6 +517,21 @@ def social_golfer(groups: int, size: int, rounds: int) -> Json:
     }
 
 
+def adjacent_sizes(people: int, size: int, rounds: int) -> Json:
+    """The Social Golfer Problem with adjacent group sizes: `people` in groups of `size` or
+    `size` + 1 (as few groups as hold everyone) for `rounds` rounds, `repeat_pairs` only."""
+    groups = -(-people // (size + 1))
+    return {
+        "name": f"Adjacent sizes — {people} people in groups of {size}–{size + 1}, {rounds} rounds",
+        "participants": [{"id": pid} for pid in _ids("p", people)],
+        "rounds": [
+            _bounded_round(f"round{k}", groups, size, size + 1, people)
+            for k in range(1, rounds + 1)
+        ],
+        "objective": [{"term": "repeat_pairs", "weight": 1}],
+    }
+
+
 def shipped() -> dict[str, Json]:
     """The files of `instances/` and what they hold: one list for the script and its test."""
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,40 @@ def golfer(groups: int, size: int, rounds: int, time_limit: float) -> Case:
     )
 
 
+SGP = ROOT.parent / "shared" / "benchmarks" / "sgp" / "best_known.csv"
+"""The Social Golfer best-known table (g, s ≤ 10), beside the repository."""
+
+
+def golfer_table_cases(time_limit: float = 20) -> list[Case]:
+    """Every cell with g ≥ s of the best-known table at its best-known rounds, and at one
+    round more where that reaches the counting bound (one more round forces repeats)."""
+    if not SGP.exists():
+        return []
+    with SGP.open(encoding="utf-8", newline="") as stream:
+        rows = [r for r in csv.DictReader(stream) if int(r["groups"]) >= int(r["size"])]
+    cases = []
+    for row in rows:
+        groups, size, best = int(row["groups"]), int(row["size"]), int(row["best_known_rounds"])
+        cases.append(golfer(groups, size, best, time_limit))
+        if best == int(row["counting_bound"]):
+            cases.append(golfer(groups, size, best + 1, time_limit))
+    return cases
+
+
+def adjacent_cases(count: int = 20, time_limit: float = 20) -> list[Case]:
+    """`count` different adjacent-sizes days drawn with a fixed seed: 20–100 people in groups
+    of 4–5 or 5–6 over 4–8 rounds."""
+    rng = random.Random(11)
+    cases: dict[str, Case] = {}
+    while len(cases) < count:
+        people, size, rounds = rng.randint(20, 100), rng.choice((4, 5)), rng.randint(4, 8)
+        name = f"adjacent_{people}_{size}_{size + 1}_{rounds}"
+        cases[name] = generated(
+            name, "adjacent_sizes", time_limit, people=people, size=size, rounds=rounds
+        )
+    return list(cases.values())
+
+
 MDGP = ROOT.parent / "shared" / "benchmarks" / "mdgp"
 """The MDGPLIB sample and its best known values, beside the repository."""
 
@@ -101,6 +136,10 @@ SUITES: dict[str, list[Case]] = {
         golfer(7, 3, 10, 20),
         golfer(11, 3, 16, 30),
     ],
+    # Issue 11: the whole best-known table (g, s ≤ 10) at 20 s per cell, one round more where
+    # the best known reaches the counting bound; and days of adjacent group sizes.
+    "golfers_table": golfer_table_cases(),
+    "golfers_adjacent": adjacent_cases(),
     # Issue 3's scale targets: both mixing terms at their counting bounds; then the same
     # events with `together` pairs and `apart` lists, beyond the whole CP-SAT model's size.
     "scale": [

@@ -78,3 +78,15 @@ def prime_power(value: int) -> tuple[int, int] | None:
                 m += 1
             return (p, m) if value == 1 else None
     return None
+
+
+def primitive_powers(mul: np.ndarray) -> np.ndarray:
+    """g⁰, g¹, …, g^(q−2) for the smallest primitive element g of GF(q) (1 is the unit)."""
+    q = len(mul)
+    for g in range(2, q):
+        powers = [1]
+        while len(powers) < q - 1:
+            powers.append(int(mul[powers[-1], g]))
+        if len(set(powers)) == q - 1:
+            return np.array(powers)
+    raise ValueError(f"GF({q}) has no primitive element above 1")

@@ -1,52 +1,240 @@
-"""A design fitted to a day: when every round seats the same people in groups of one size,
-a resolvable design where nobody meets twice, its groups renamed so that pins hold."""
+"""A design fitted to a day: the library's schedule for the day's groups, its points relabelled
+with people so that pins, organisation caps and group sizes hold, spare points and absent
+people left as empty seats, and rounds beyond the design's filled greedily."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
 
-from allocator.model.problem import Problem
-from allocator.strategies.base import Assignment, empty_assignment
-from allocator.strategies.designs.finite_fields import affine_plane_rounds, prime_power
-from allocator.strategies.designs.kirkman import kirkman_rounds
-from allocator.strategies.designs.subspaces import subspace_rounds
+from allocator.model.problem import NONE, Problem
+from allocator.strategies.base import ABSENT, Assignment, empty_assignment
+from allocator.strategies.designs.library import Design, best_design
+
+RELABEL_STEPS = 4000
+"""Swaps tried per relabelling attempt before another choice of rounds is tried."""
+
+
+APART_PASSES = 200
+"""Greedy passes looking for spare points that never share a group."""
+
+
+@dataclass(frozen=True)
+class DesignStart:
+    """A starting plan and what made it, for reports (`construction` names the library's
+    entry, with the greedy rounds added past its last)."""
+
+    assignment: Assignment
+    construction: str
 
 
 def design_start(problem: Problem, seed: int, budget: float) -> Assignment | None:
-    """A plan where nobody meets twice, when every round seats the same n people in groups of
-    one size s: an affine plane for n = s² (s a prime power), a Kirkman triple system for
-    s = 3 (n ≡ 3 mod 6), or cosets of subspaces for n = p^m, s = p^k (p prime)."""
-    sizes = {(len(s.groups), s.groups[0].min_size, s.groups[0].max_size) for s in problem.rounds}
-    if len(sizes) != 1 or not problem.present.all() or any(s.kind != "new" for s in problem.rounds):
+    """A plan where nobody meets twice in the design's rounds, or None (see `fitted_design`)."""
+    fitted = fitted_design(problem, seed, budget)
+    return None if fitted is None else fitted.assignment
+
+
+def fitted_design(problem: Problem, seed: int, budget: float) -> DesignStart | None:
+    """On a day that reshuffles every round into the same number of groups and scores repeated
+    meetings: the library's design for groups of ⌈people / groups⌉, with people placed on its
+    points so that every pin, organisation cap and size bound holds. None when no design
+    applies or no placement keeping those rules is found within `budget` seconds."""
+    shape = _shape(problem)
+    if shape is None:
         return None
-    groups, low, high = sizes.pop()
-    size = problem.n // groups
-    if problem.n != groups * size or not (low <= size <= high):
+    groups, size = shape
+    rounds = len(problem.rounds)
+    deadline = time.perf_counter() + budget
+    design = best_design(groups, size, rounds, seed, budget / 2)
+    if design is None:
         return None
-    design = affine_plane_rounds(groups, len(problem.rounds)) if groups == size else None
-    if design is None and size == 3:
-        design = kirkman_rounds(problem.n, len(problem.rounds))
-    powers = prime_power(problem.n), prime_power(size)
-    if design is None and None not in powers and powers[0][0] == powers[1][0]:
-        (p, m), (_, k) = powers
-        design = subspace_rounds(p, m, k, len(problem.rounds), seed, budget)
-    if design is None or not _rename_for_pins(problem, design):
+    rng = np.random.default_rng(seed)
+    kept = min(rounds, len(design.rounds))
+    chosen = np.arange(kept)
+    while True:
+        plan = _Fit(problem, design.rounds[chosen], groups).relabel(rng, deadline)
+        if plan is not None:
+            plan = _extended(problem, plan, kept, groups, rng)
+        if plan is not None:
+            return DesignStart(plan, _name(design, rounds))
+        if time.perf_counter() >= deadline:
+            return None
+        # another placement, on other rounds of the design when it has more than the day
+        chosen = np.sort(rng.choice(len(design.rounds), kept, replace=False))
+
+
+def _name(design: Design, rounds: int) -> str:
+    extra = rounds - len(design.rounds)
+    return design.name if extra <= 0 else f"{design.name} + {extra} greedy round{'s' * (extra > 1)}"
+
+
+def _shape(problem: Problem) -> tuple[int, int] | None:
+    """(groups, points per group) of the design a day can take, or None: every round new,
+    with one number of groups, repeated meetings scored or capped, not a repair."""
+    counts = {len(r.groups) for r in problem.rounds}
+    scored = problem.max_meetings is not None
+    scored = scored or any(t.term == "repeat_pairs" for t in problem.objective)
+    if len(counts) != 1 or not scored or problem.keep is not None or problem.n == 0:
         return None
-    plan = empty_assignment(problem)
-    plan.group[:] = design
+    if any(r.kind != "new" for r in problem.rounds):
+        return None
+    groups = counts.pop()
+    return groups, -(-problem.n // groups)
+
+
+class _Fit:
+    """People placed on a design's points (the rest spare), scored by the rules it must keep:
+    pins, organisation caps and group sizes after each round's groups are renamed."""
+
+    def __init__(self, problem: Problem, design: np.ndarray, groups: int) -> None:
+        self.problem, self.design, self.groups = problem, design, groups
+        self.points = design.shape[1]
+        self.present = problem.present[: len(design)]
+        self.org = problem.organisation.of
+        self.orgs = max(1, len(problem.organisation.values))
+        self.caps = [c if c is not None else problem.n for c in problem.org_cap[: len(design)]]
+        self.low = np.array([[g.min_size for g in r.groups] for r in problem.rounds[: len(design)]])
+        self.high = np.array(
+            [[g.max_size for g in r.groups] for r in problem.rounds[: len(design)]]
+        )
+        self.pins = [(p, r, g) for p, r, g in problem.fixed if r < len(design)]
+
+    def relabel(self, rng: np.random.Generator, deadline: float) -> Assignment | None:
+        """Swap people between points (and onto spare points) while that lowers the broken
+        rules, from a random placement; the plan once none is broken."""
+        spare = self.apart(self.points - self.problem.n, rng)
+        taken = np.setdiff1d(rng.permutation(self.points), spare, assume_unique=True)
+        point_of = rng.permutation(np.concatenate([taken, spare])[: self.problem.n])
+        cost = self.cost(point_of)
+        for step in range(RELABEL_STEPS):
+            if cost == 0:
+                return self.plan(point_of)
+            if step % 64 == 0 and time.perf_counter() >= deadline:
+                break
+            trial = point_of.copy()
+            a = int(rng.integers(self.problem.n))
+            free = np.setdiff1d(np.arange(self.points), point_of, assume_unique=True)
+            if len(free) and rng.random() < len(free) / self.points:
+                trial[a] = rng.choice(free)
+            else:
+                b = int(rng.integers(self.problem.n))
+                trial[a], trial[b] = trial[b], trial[a]
+            trial_cost = self.cost(trial)
+            if trial_cost <= cost:
+                point_of, cost = trial, trial_cost
+        return self.plan(point_of) if cost == 0 else None
+
+    def apart(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """Up to `count` points no two of which share a group in any round (the largest of a
+        few greedy passes in random order): spare points there leave at most one empty seat
+        per group."""
+        best: list[int] = []
+        for _ in range(APART_PASSES if count else 0):
+            chosen: list[int] = []
+            for x in rng.permutation(self.points):
+                if not (self.design[:, chosen] == self.design[:, [x]]).any():
+                    chosen.append(int(x))
+                    if len(chosen) == count:
+                        return np.array(chosen, dtype=np.int64)
+            best = max(best, chosen, key=len)
+        return np.array(best, dtype=np.int64)
+
+    def seats(self, point_of: np.ndarray) -> np.ndarray:
+        """Design group of each person each round, ABSENT where not present."""
+        return np.where(self.present, self.design[:, point_of], ABSENT)
+
+    def cost(self, point_of: np.ndarray) -> int:
+        seats = self.seats(point_of)
+        broken = 0
+        for r, row in enumerate(seats):
+            here = row >= 0
+            sizes = np.bincount(row[here], minlength=self.groups)
+            outside = np.maximum(self.low[r].min() - sizes, 0) + np.maximum(
+                sizes - self.high[r].max(), 0
+            )
+            broken += int(outside.sum()) + (self.names(r, row, sizes) is None)
+            with_org = here & (self.org != NONE)
+            counts = np.bincount(
+                row[with_org] * self.orgs + self.org[with_org], minlength=self.groups * self.orgs
+            )
+            broken += int(np.maximum(counts - self.caps[r], 0).sum())
+        return broken
+
+    def names(self, r: int, row: np.ndarray, sizes: np.ndarray) -> np.ndarray | None:
+        """Group of the day for each design group of round r: pinned people's groups first,
+        then the others by size within the bounds; None when pins or sizes clash."""
+        name = np.full(self.groups, -1)
+        taken = np.zeros(self.groups, dtype=bool)
+        for p, k, g in self.pins:
+            if k != r or row[p] < 0:
+                continue
+            d = row[p]
+            if (name[d] >= 0 and name[d] != g) or (name[d] < 0 and taken[g]):
+                return None
+            name[d], taken[g] = g, True
+        for d in np.argsort(sizes, kind="stable"):
+            if name[d] >= 0:
+                continue
+            fits = np.flatnonzero(~taken & (self.low[r] <= sizes[d]) & (sizes[d] <= self.high[r]))
+            if not len(fits):
+                return None
+            name[d] = fits[np.argmin(self.high[r][fits])]  # the tightest group that holds it
+            taken[name[d]] = True
+        ok = (self.low[r][name] <= sizes) & (sizes <= self.high[r][name])
+        return name if ok.all() else None
+
+    def plan(self, point_of: np.ndarray) -> Assignment:
+        seats = self.seats(point_of)
+        plan = empty_assignment(self.problem)
+        for r, row in enumerate(seats):
+            here = row >= 0
+            names = self.names(r, row, np.bincount(row[here], minlength=self.groups))
+            plan.group[r, here] = names[row[here]]
+        return plan
+
+
+def _extended(
+    problem: Problem, plan: Assignment, first: int, groups: int, rng: np.random.Generator
+) -> Assignment | None:
+    """Rounds `first` … seated greedily, one after the other: pins first, then everyone else
+    in random order into the group where they have met the fewest, within caps and bounds."""
+    met = np.zeros((problem.n, problem.n), dtype=np.int64)
+    for r in range(first):
+        row = plan.group[r]
+        met += (row[:, None] == row[None, :]) & (row[:, None] >= 0)
+    for r in range(first, len(problem.rounds)):
+        row = _greedy_round(problem, r, groups, met, rng)
+        if row is None:
+            return None
+        plan.group[r] = row
+        met += (row[:, None] == row[None, :]) & (row[:, None] >= 0)
     return plan
 
 
-def _rename_for_pins(problem: Problem, design: np.ndarray) -> bool:
-    """Rename each round's groups so that pinned people sit where they are pinned; False
-    when two pins of a round ask one design group for two groups, or the reverse."""
-    for r in range(len(design)):
-        wanted = {(int(design[r, q]), g) for q, k, g in problem.fixed if k == r}
-        sources, targets = [s for s, _ in wanted], [g for _, g in wanted]
-        if len(set(sources)) < len(wanted) or len(set(targets)) < len(wanted):
-            return False
-        rest = iter(g for g in range(design[r].max() + 1) if g not in targets)
-        name = {s: dict(wanted).get(s) for s in range(design[r].max() + 1)}
-        name = {s: g if g is not None else next(rest) for s, g in name.items()}
-        design[r] = np.array([name[s] for s in range(len(name))])[design[r]]
-    return True
+def _greedy_round(
+    problem: Problem, r: int, groups: int, met: np.ndarray, rng: np.random.Generator
+) -> np.ndarray | None:
+    shape = problem.rounds[r]
+    low = np.array([g.min_size for g in shape.groups])
+    high = np.array([g.max_size for g in shape.groups])
+    here = np.flatnonzero(problem.present[r])
+    target = np.full(groups, len(here) // groups) + (np.arange(groups) < len(here) % groups)
+    if ((target < low) | (target > high)).any():
+        return None
+    cap = problem.org_cap[r] if problem.org_cap[r] is not None else problem.n
+    row = np.full(problem.n, ABSENT, dtype=np.int64)
+    pinned = {p: g for p, k, g in problem.fixed if k == r}
+    for p, g in pinned.items():
+        row[p] = g
+    for p in rng.permutation([p for p in here if p not in pinned]):
+        sizes = np.bincount(row[row >= 0], minlength=groups)
+        org = problem.organisation.of[p]
+        same = np.bincount(row[(row >= 0) & (problem.organisation.of == org)], minlength=groups)
+        open_ = (sizes < target) & ((same < cap) | (org == NONE))
+        if not open_.any():
+            return None
+        seen = np.bincount(row[row >= 0], weights=met[p, row >= 0], minlength=groups)
+        row[p] = np.flatnonzero(open_)[np.argmin(seen[open_])]
+    return row

@@ -12,7 +12,11 @@ from math import isqrt
 
 import numpy as np
 
-from allocator.strategies.designs.finite_fields import affine_plane_rounds, field_tables
+from allocator.strategies.designs.finite_fields import (
+    affine_plane_rounds,
+    field_tables,
+    primitive_powers,
+)
 
 
 def kirkman_rounds(v: int, rounds: int) -> np.ndarray | None:
@@ -47,18 +51,6 @@ def _kts(v: int) -> np.ndarray | None:
     return None
 
 
-def _primitive_powers(mul: np.ndarray) -> np.ndarray:
-    """g⁰, g¹, …, g^(q−2) for the smallest primitive element g of GF(q) (1 is the unit)."""
-    q = len(mul)
-    for g in range(2, q):
-        powers = [1]
-        while len(powers) < q - 1:
-            powers.append(int(mul[powers[-1], g]))
-        if len(set(powers)) == q - 1:
-            return np.array(powers)
-    raise ValueError(f"GF({q}) has no primitive element above 1")
-
-
 def _field_one_mod_six(q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
     """GF(q) for q = 6t + 1 a prime power the tables reach: addition, multiplication, the
     powers of a primitive element, and t; None otherwise."""
@@ -66,7 +58,7 @@ def _field_one_mod_six(q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]
     if tables is None:
         return None
     add, mul = tables
-    return add, mul, _primitive_powers(mul), (q - 1) // 6
+    return add, mul, primitive_powers(mul), (q - 1) // 6
 
 
 def _develop(base: list[list[tuple[int, int]]], add: np.ndarray) -> np.ndarray:
