@@ -19,7 +19,9 @@ LEADING = [
     "instance", "n", "strategy", "seed", "time_limit", "status", "objective", "bound", "gap",
     "reference", "reference_gap",
 ]  # fmt: skip
-TRAILING = ["violations", "seconds", "wall_seconds", "peak_mb", "error"]
+TRAILING = [
+    "violations", "seconds", "wall_seconds", "peak_mb", "engine", "construction", "error",
+]  # fmt: skip
 
 
 def gap(row: Row) -> float | None:

@@ -173,7 +173,12 @@ def child(run_json: str, result_path: str) -> None:
         record = {
             key: plan[key] for key in ("status", "objective", "bound", "metrics", "metric_bounds")
         }
-        record.update(violations=len(solution.violations), seconds=plan["seconds"])
+        record.update(
+            violations=len(solution.violations),
+            seconds=plan["seconds"],
+            engine=solution.result.engine or solution.result.strategy,
+            construction=solution.result.construction,
+        )
     if case.reference is not None:
         record["reference"] = case.reference
     Path(result_path).write_text(json.dumps(record), encoding="utf-8")

@@ -73,6 +73,8 @@ class Result:
     conflicts: tuple[Conflict, ...] = ()
     engine: str | None = None
     """The strategy that made the plan, when this one delegated (`auto`)."""
+    construction: str | None = None
+    """What the local search started from: a design of the library, or a greedy."""
     search_cost: float | None = None
     """The local search's own score of its best plan (objective plus penalties), which
     tells a caller whether it reached the counting bound."""

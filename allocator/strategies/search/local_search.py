@@ -31,7 +31,7 @@ from allocator.strategies.base import (
     Result,
     UnsupportedError,
 )
-from allocator.strategies.designs.fit import design_start
+from allocator.strategies.designs.fit import fitted_design
 from allocator.strategies.search import kernels
 from allocator.strategies.search.duties import hand_out_duties
 from allocator.strategies.search.greedy import greedy_start
@@ -375,17 +375,18 @@ def plan_cost(problem: Problem, plan: Assignment) -> float:
 
 def _start(
     problem: Problem, shape: SearchLayout, seed: int, time_limit: float, start: Assignment | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Search-round seats and merge maps to start from: `start`, else a design or the
-    greedy on days that reshuffle, else the grouping greedy."""
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Search-round seats and merge maps to start from, and what they come from: `start`,
+    else a design or the greedy on days that reshuffle, else the grouping greedy."""
     weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
-    if start is None and shape.plain:
-        start = design_start(problem, seed, min(2.0, time_limit / 10)) or greedy_start(
-            problem, seed, weights
-        )
     if start is not None:
-        return compress(problem, shape, start.group)
-    return grouping_start(problem, shape, seed, weights)
+        return *compress(problem, shape, start.group), "the plan given"
+    if not shape.plain:
+        return *grouping_start(problem, shape, seed, weights), "greedy over groupings"
+    design = fitted_design(problem, seed, min(2.0, time_limit / 10))
+    if design is not None:
+        return *compress(problem, shape, design.assignment.group), design.construction
+    return *compress(problem, shape, greedy_start(problem, seed, weights).group), "greedy"
 
 
 COMPILE_SECONDS = 20
@@ -475,7 +476,8 @@ class LocalSearch:
         visitors = visitor_schedule(problem, shape, seed, time_limit / 4)
         if visitors is None:
             return Result(self.name, seed, 0.0, "unknown", None)
-        state = build_state(problem, *_start(problem, shape, seed, time_limit, start), visitors)
+        seats, maps, construction = _start(problem, shape, seed, time_limit, start)
+        state = build_state(problem, seats, maps, visitors)
         if frozen is not None:
             state.layout.movable[:] &= ~frozen[[s.rounds[0] for s in shape.rounds]]
         tune = kernels.Tuning(
@@ -533,14 +535,35 @@ class LocalSearch:
         }
         if state.penalised():
             return Result(
-                self.name, seed, seconds, "unknown", None, search_cost=best_cost, stats=stats
+                self.name,
+                seed,
+                seconds,
+                "unknown",
+                None,
+                search_cost=best_cost,
+                construction=construction,
+                stats=stats,
             )
         group = expand(problem, shape, best)
         plan = Assignment(group=group, visitor_group=visitors, duty=np.full_like(group, ABSENT))
         if not hand_out_duties(problem, plan):
             return Result(
-                self.name, seed, seconds, "unknown", None, search_cost=best_cost, stats=stats
+                self.name,
+                seed,
+                seconds,
+                "unknown",
+                None,
+                search_cost=best_cost,
+                construction=construction,
+                stats=stats,
             )
         return Result(
-            self.name, seed, seconds, "feasible", plan, search_cost=best_cost, stats=stats
+            self.name,
+            seed,
+            seconds,
+            "feasible",
+            plan,
+            search_cost=best_cost,
+            construction=construction,
+            stats=stats,
         )
