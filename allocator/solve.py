@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +10,10 @@ from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.analysis.feasibility import counting_conflicts
 from allocator.evaluation import Violation, evaluate, objective_value, verify
 from allocator.io.plan_json import plan_rounds
-from allocator.model.errors import InfeasibleError
+from allocator.model import limits
+from allocator.model.errors import FieldIssue, InfeasibleError, InputError
 from allocator.model.instance import Instance
+from allocator.model.limits import excerpt
 from allocator.model.problem import Problem, compile_problem
 from allocator.strategies.auto import Auto
 from allocator.strategies.base import (
@@ -70,10 +73,12 @@ def solve(
     earlier_plan: dict[str, Any] | None = None,
 ) -> Solution:
     """Compile, rule out what counting proves impossible, run the strategy, then score and
-    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`.
+    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`, and
+    `InputError` for a seed outside 0..2^31-1 or a time limit that is not a positive number.
 
     With `earlier_plan` (day-of repair after cancellations and walk-ins), the plan first
     changes as few of its seats as possible, then optimises the objective."""
+    _check_options(time_limit, seed)
     problem = compile_problem(instance, earlier_plan)
     conflicts = counting_conflicts(problem)
     if conflicts:
@@ -92,6 +97,20 @@ def solve(
         )
     plan = build_plan(problem, result, time_limit)
     return Solution(plan, result, verify(instance, plan))
+
+
+def _check_options(time_limit: float, seed: int) -> None:
+    """A seed the solvers take (CP-SAT's is a 32-bit integer) and a finite time limit."""
+    issues = []
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= limits.MAX_SEED:
+        issues.append(FieldIssue("seed", f"{excerpt(seed)} is not a whole number in 0..2^31-1"))
+    seconds_ok = isinstance(time_limit, int | float) and not isinstance(time_limit, bool)
+    if not (seconds_ok and math.isfinite(time_limit) and time_limit > 0):
+        issues.append(FieldIssue("time_limit", f"{excerpt(time_limit)} is not a positive number"))
+    elif time_limit > limits.MAX_SECONDS:
+        issues.append(FieldIssue("time_limit", f"{time_limit:g} s is more than 10^6 s"))
+    if issues:
+        raise InputError(issues)
 
 
 def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str, Any]:

@@ -78,12 +78,16 @@ def visitors_csv(instance: Instance, plan: dict[str, Any]) -> str:
     return _table(["visitor", "round", "group"], rows)
 
 
+def seating_plan_names(instance: Instance) -> list[str]:
+    """The CSV files of a plan of this instance: `visitors.csv` only when it has visitors."""
+    return ["itinerary.csv", "groups.csv", *(["visitors.csv"] if instance.visitors else [])]
+
+
 def seating_plans(instance: Instance, plan: dict[str, Any]) -> dict[str, str]:
-    """File name → CSV text; `visitors.csv` only when the instance has visitors."""
-    files = {
-        "itinerary.csv": itinerary_csv(instance, plan),
-        "groups.csv": groups_csv(instance, plan),
+    """File name → CSV text, for each of `seating_plan_names`."""
+    tables = {
+        "itinerary.csv": itinerary_csv,
+        "groups.csv": groups_csv,
+        "visitors.csv": visitors_csv,
     }
-    if instance.visitors:
-        files["visitors.csv"] = visitors_csv(instance, plan)
-    return files
+    return {name: tables[name](instance, plan) for name in seating_plan_names(instance)}

@@ -43,4 +43,5 @@ def plan_rounds(problem: Problem, assignment: Assignment) -> list[dict[str, Any]
 
 
 def dump_plan(plan: dict[str, Any]) -> str:
-    return json.dumps(plan, ensure_ascii=False, indent=2) + "\n"
+    """Strict JSON: a NaN or an infinity is an error here, not a `NaN` no parser reads."""
+    return json.dumps(plan, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
