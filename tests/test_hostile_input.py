@@ -380,3 +380,18 @@ def test_an_unforeseen_error_is_one_line_and_exit_5(tmp_path, monkeypatch):
     instance = tmp_path / "instance.json"
     debugged = run(str(instance), "--out", str(out), "--debug")
     assert isinstance(debugged.exception, RuntimeError)
+
+
+def test_verify_prints_a_forged_group_id_escaped(tmp_path):
+    """A group id that would erase the INVALID line and print VALID on a terminal."""
+    instance = tmp_path / "instance.json"
+    instance.write_text(json.dumps(day()), encoding="utf-8")
+    forged = "\x1b[1A\x1b[2K\rVALID: every hard rule holds"
+    groups = [{"id": forged, "members": [f"p{k}" for k in range(6)]}, {"id": "r1-2"}]
+    plan = {"rounds": [{"id": "r1", "groups": groups}, {"id": "r2", "groups": groups}]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    result = run("verify", str(instance), str(tmp_path / "plan.json"))
+    assert result.exit_code == 1
+    assert "\\x1b[1A" in result.output
+    assert all(neutral(line) == line for line in result.output.splitlines())
+    assert not any(line.startswith("VALID") for line in result.output.splitlines())

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from allocator.model.instance import Instance
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LEADING_BLANKS = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]*"
+)
+"""Spaces, controls and invisible format characters a spreadsheet may skip before `=`."""
 
 
 def safe_cell(value: object) -> str:
-    """A cell no spreadsheet runs as a formula: a leading = + - @ tab or CR gets a quote
-    mark in front, so `=HYPERLINK(...)` shows as text and stays readable."""
+    """A cell no spreadsheet runs as a formula: a leading = + - @ tab or CR, even behind
+    spaces or control characters (`\\x0b=cmd|…`), gets a quote mark in front, so
+    `=HYPERLINK(...)` shows as text and stays readable."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    start = text[LEADING_BLANKS.match(text).end() :]
+    return (
+        "'" + text if text.startswith(FORMULA_STARTS) or start.startswith(FORMULA_STARTS) else text
+    )
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:

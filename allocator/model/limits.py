@@ -52,3 +52,9 @@ def excerpt(value: object, width: int = EXCERPT) -> str:
         return text
     size = len(value) if isinstance(value, str) else len(text)
     return f"{text[: width - 1]}… ({size:,} characters)"
+
+
+def named(text: object) -> str:
+    """An id or key in backquotes, as messages name them, or an excerpt when it is long or
+    not a text."""
+    return f"`{text}`" if isinstance(text, str) and len(text) <= EXCERPT else excerpt(text)

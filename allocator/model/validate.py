@@ -19,7 +19,7 @@ from allocator.model import limits
 from allocator.model.errors import FieldIssue, InputError
 from allocator.model.instance import Instance
 from allocator.model.layout import round_shapes
-from allocator.model.limits import excerpt
+from allocator.model.limits import excerpt, named
 
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 """C0 controls other than tab, line feed and carriage return, and lone surrogates."""
@@ -207,7 +207,7 @@ def _issue_from_pydantic(error: dict[str, Any]) -> FieldIssue:
         known = sorted(owner.model_fields) if owner else []
         close = _close_match(str(key), known)
         hint = f"did you mean `{close}`?" if close else f"known keys here: {', '.join(known)}"
-        return FieldIssue(path, f"unknown key {_shown(str(key))}", hint)
+        return FieldIssue(path, f"unknown key {named(str(key))}", hint)
     if error["type"] == "missing":
         return FieldIssue(
             path, "this key is required", "see FORMAT.md for the fields of this object"
@@ -307,7 +307,7 @@ def _duplicates(ids: list[str], path: str, what: str) -> Iterable[FieldIssue]:
         if value in seen:
             yield FieldIssue(
                 f"{path}[{k}]",
-                f"{what} {_shown(value)} appears twice",
+                f"{what} {named(value)} appears twice",
                 f"give every {what} its own id",
             )
         seen.add(value)
@@ -318,7 +318,7 @@ def _unknown(value: str, known: Iterable[str], path: str, what: str) -> FieldIss
     hint = (
         f"did you mean `{close}`?" if close else f"use the id of a {what} defined in the instance"
     )
-    return FieldIssue(path, f"no {what} has the id {_shown(value)}", hint)
+    return FieldIssue(path, f"no {what} has the id {named(value)}", hint)
 
 
 def _close_match(value: str, known: Iterable[str]) -> str | None:
@@ -330,14 +330,9 @@ def _close_match(value: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _shown(value: str) -> str:
-    """An id in backquotes, cut short when long."""
-    return f"`{value}`" if len(value) <= limits.EXCERPT else excerpt(value)
-
-
 def _listing(values: list[str], most: int = 20) -> str:
     """Known values for a hint, the first few of a long list."""
-    shown = ", ".join(_shown(v).strip("`") for v in values[:most])
+    shown = ", ".join(named(v).strip("`") for v in values[:most])
     return shown if len(values) <= most else f"{shown}, … ({len(values):,} in all)"
 
 
@@ -384,7 +379,7 @@ def _round_issues(inst: Instance, visitors: set[str]) -> Iterable[FieldIssue]:
                 if ref == rnd.id:
                     hint = "a round cannot refer to itself"
                 yield FieldIssue(
-                    f"rounds[{k}].{key}", f"{_shown(ref)} is not an earlier round", hint
+                    f"rounds[{k}].{key}", f"{named(ref)} is not an earlier round", hint
                 )
         if isinstance(rnd.groups, list):
             yield from _duplicates([g.id for g in rnd.groups], f"rounds[{k}].groups", "group")
@@ -443,7 +438,7 @@ def _unknown_role(role: str, roles: set[str], path: str) -> FieldIssue:
         if close
         else f"roles in this instance: {_listing(sorted(roles)) or 'none'}"
     )
-    return FieldIssue(path, f"no participant has the role {_shown(role)}", hint)
+    return FieldIssue(path, f"no participant has the role {named(role)}", hint)
 
 
 def _attribute_names(inst: Instance) -> set[str]:
@@ -484,7 +479,7 @@ def _constraint_issues(inst: Instance) -> Iterable[FieldIssue]:
 def _unknown_attribute(name: str, known: set[str], path: str) -> FieldIssue:
     close = _close_match(name, sorted(known))
     hint = f"did you mean `{close}`?" if close else f"known attributes: {_listing(sorted(known))}"
-    return FieldIssue(path, f"no participant has the attribute {_shown(name)}", hint)
+    return FieldIssue(path, f"no participant has the attribute {named(name)}", hint)
 
 
 def _pin_issues(inst: Instance) -> Iterable[FieldIssue]:
@@ -519,7 +514,7 @@ def _objective_issues(inst: Instance) -> Iterable[FieldIssue]:
         if count > 1:
             yield FieldIssue(
                 "objective",
-                f"the term {_shown(key)} appears {count} times",
+                f"the term {named(key)} appears {count} times",
                 "merge them into one term",
             )
     for k, term in enumerate(inst.objective):
