@@ -12,7 +12,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
@@ -148,25 +148,32 @@ class _Seconds(click.ParamType):
 COUNT = click.IntRange(min=1, max=limits.MAX_GROUPS)
 
 
-def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> tuple[Instance, str]:
-    """The instance a spreadsheet of participants makes, and its JSON text to keep."""
+class _Input(NamedTuple):
+    instance: Instance
+    generated: str | None
+    """The instance JSON a spreadsheet made, to write beside the plan."""
+    notes: tuple[str, ...] = ()
+    """What reading the spreadsheet changed or could not tell, for the summary."""
+
+
+def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> _Input:
+    """The instance a spreadsheet of participants makes, its JSON text to keep, and notes."""
     try:
-        data, instance = spreadsheet_instance(
+        made = spreadsheet_instance(
             path, groups=groups, rounds=rounds, round_prefix=labels(lang)["round_prefix"]
         )
     except InputError as exc:
         _fail_input(f"{path}: cannot make participants of this spreadsheet", exc)
-    return instance, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(made.data, ensure_ascii=False, indent=2) + "\n"
+    return _Input(made.instance, text, made.notes)
 
 
-def _read_input(
-    path: str, groups: int | None, rounds: int | None, lang: str
-) -> tuple[Instance, str | None]:
+def _read_input(path: str, groups: int | None, rounds: int | None, lang: str) -> _Input:
     """A JSON instance or an MDGPLIB file as it is; a spreadsheet with the rounds and groups
-    given on the command line, plus the instance JSON it makes (None otherwise)."""
+    given on the command line, plus the instance JSON it makes."""
     if is_mdgplib(path):
         try:
-            return read_mdgplib(path), None
+            return _Input(read_mdgplib(path), None)
         except InputError as exc:
             _fail_input(f"{path}: not a valid MDGPLIB file", exc)
     if not is_spreadsheet(path):
@@ -176,7 +183,7 @@ def _read_input(
                 f"{path}: --groups and --rounds only apply to a spreadsheet of participants",
                 ["a JSON instance sets its own rounds and groups: edit its `rounds` instead"],
             )
-        return _load(path), None
+        return _Input(_load(path), None)
     if groups is None or rounds is None:
         _fail(
             EXIT_INPUT,
@@ -245,7 +252,7 @@ def solve_command(
     participants with --groups and --rounds) and write DIR/plan.json, itinerary.csv, groups.csv (and
     visitors.csv), plan.html and plan.xlsx; from a spreadsheet, also DIR/instance.json.
     With --from, first keep as many seats of the earlier plan as every rule allows."""
-    instance, generated = _read_input(instance_path, groups, rounds, lang)
+    instance, generated, notes = _read_input(instance_path, groups, rounds, lang)
     earlier = _read_earlier(earlier_path)
     out = Path(out_dir) if out_dir else Path(Path(instance_path).stem + "-plan")
     inputs = [Path(p) for p in (instance_path, earlier_path) if p is not None]
@@ -278,7 +285,7 @@ def solve_command(
         )
     written = folder.write(_plan_files(instance, solution.plan, generated, lang))
     if not quiet:
-        _summary(solution, written, lang)
+        _summary(solution, written, notes, lang)
 
 
 def _output_folder(out: Path, names: list[str], inputs: list[Path]) -> OutputFolder:
@@ -322,8 +329,10 @@ def _plan_files(
     return files
 
 
-def _summary(solution: Solution, written: list[Path], lang: str) -> None:
+def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], lang: str) -> None:
     plan, words = solution.plan, labels(lang)
+    for note in notes:
+        _say(f"note: {note}", fg="yellow")
     _say(
         f"{plan['instance']}: {plan['status']} plan by {plan['strategy']} in {plan['seconds']:.1f} s"
     )
@@ -365,8 +374,10 @@ def init_command(
     out = Path(out_path) if out_path else Path(people_path).with_suffix(".json")
     if out.exists() and not force:
         _fail(EXIT_INPUT, f"{out} exists; nothing was written", ["pass --force to overwrite it"])
-    _, text = _from_spreadsheet(people_path, groups, rounds, lang)
-    written = write_files_atomically(out.parent, {out.name: text})
+    made = _from_spreadsheet(people_path, groups, rounds, lang)
+    written = write_files_atomically(out.parent, {out.name: made.generated or ""})
+    for note in made.notes:
+        _say(f"note: {note}", fg="yellow")
     _say(f"{labels(lang)['wrote']} {written[0]}; then: allocate {written[0]} --out DIR")
 
 
