@@ -267,6 +267,8 @@ def solve_command(
             progress=_Ticker() if show else None,
             earlier_plan=earlier,
         )
+    except InputError as exc:  # the earlier plan, read defensively
+        _fail_input(f"{earlier_path}: not a plan to repair this instance from", exc)
     except InfeasibleError as exc:
         _fail(
             EXIT_INFEASIBLE,
@@ -295,20 +297,13 @@ def _output_folder(out: Path, names: list[str], inputs: list[Path]) -> OutputFol
         _fail_input(f"{out}: cannot write the plan there", exc)
 
 
-def _read_earlier(path: str | None) -> dict[str, Any] | None:
+def _read_earlier(path: str | None) -> Any:
     if path is None:
         return None
     try:
-        earlier = read_json(Path(path))
+        return read_json(Path(path))
     except InputError as exc:
         _fail_input(f"{path}: cannot read the earlier plan", exc)
-    if not isinstance(earlier, dict) or not isinstance(earlier.get("rounds"), list):
-        _fail(
-            EXIT_INPUT,
-            f"{path}: not a plan (no `rounds` list)",
-            ["pass the plan.json that allocate wrote"],
-        )
-    return earlier
 
 
 def _plan_names(instance: Instance, generated: str | None) -> list[str]:
@@ -342,6 +337,9 @@ def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], la
         _say(f"  {key:<24}{value:>12,.6g}{'' if bound is None else format(bound, ',.6g'):>14}")
     bound = words["none_known"] if plan["bound"] is None else f"{plan['bound']:,.6g}"
     _say(f"  {'objective':<24}{plan['objective']:>12,.6g}{bound:>14}")
+    if "repair" in plan:
+        kept, compared = plan["repair"]["seats_kept"], plan["repair"]["seats_compared"]
+        _say(f"  {words['seats_kept'].format(kept=kept, compared=compared)}")
     met = list(people_met(plan).values())
     if met:
         average = number(round(sum(met) / len(met), 1), lang)

@@ -157,7 +157,10 @@ class _PlanReader:
         got = [r.get("id") if isinstance(r, dict) else None for r in rounds]
         expected = [r.id for r in self.instance.rounds]
         if got != expected:
-            self.seating_problem(f"the plan's rounds are {got}, expected {expected} in this order")
+            self.seating_problem(
+                f"the plan's rounds are {excerpt(got, 200)}, expected {excerpt(expected, 200)}"
+                " in this order"
+            )
             return None
         seats, visitors, duties = [], [], []
         for k, plan_round in enumerate(rounds):
@@ -269,6 +272,54 @@ class _PlanReader:
             else:
                 read[name] = holders
         return read
+
+
+Seats = dict[str, dict[str, list[str]]]
+
+
+def read_seats(plan: Any) -> tuple[Seats, list[str]]:
+    """Round id → group id → member ids of a plan made for another version of the instance
+    (the earlier plan of a day-of repair: people and groups may have changed since), read
+    as `verify` reads plans, without trusting any of it: every malformed part is a problem
+    in the same words, and nothing is guessed. Ids unknown to the instance are not
+    problems here."""
+    if not isinstance(plan, dict):
+        return {}, ["the plan is not a JSON object"]
+    rounds = plan.get("rounds")
+    if not isinstance(rounds, list):
+        return {}, ["the plan has no `rounds` list"]
+    seats: Seats = {}
+    problems: list[str] = []
+    for k, plan_round in enumerate(rounds, start=1):
+        rid = plan_round.get("id") if isinstance(plan_round, dict) else None
+        if not isinstance(rid, str) or rid in seats:
+            problems.append(f"round #{k} is not an object with a string `id` of its own")
+            continue
+        seats[rid] = _read_groups(rid, plan_round.get("groups"), problems)
+    return seats, problems[:NAMES_SHOWN]
+
+
+def _read_groups(rid: str, groups: Any, problems: list[str]) -> dict[str, list[str]]:
+    if not isinstance(groups, list):
+        problems.append(f"round {named(rid)}: `groups` is not a list")
+        return {}
+    read: dict[str, list[str]] = {}
+    seated: set[str] = set()
+    for n, group in enumerate(groups, start=1):
+        gid = group.get("id") if isinstance(group, dict) else None
+        members = group.get("members") if isinstance(group, dict) else None
+        where = f"round {named(rid)} group {named(gid)}"
+        if not isinstance(gid, str) or gid in read:
+            problems.append(f"round {named(rid)}: group #{n} is not an object with a string `id`")
+        elif not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"{where}: `members` is not a list of participant ids")
+        else:
+            read[gid] = members
+            twice = [m for m in members if m in seated]
+            seated.update(members)
+            if twice:
+                problems.append(f"{where}: {_listing(twice)} sit in two groups of the round")
+    return read
 
 
 def _check_sizes(plan: _Plan) -> Iterator[str]:
