@@ -1,7 +1,7 @@
 """The work after the solve, at scale: a whole `allocate` run timed against its limit, then
 each stage that follows the solve timed on the plan it wrote.
 
-    python -m benchmarks.after_solve --people 20000 --time-limit 60
+    python -m benchmarks.after_solve --people 20000 --time-limit 60 [--roles] [--lists]
     python -m benchmarks.after_solve --plenary 5000 --time-limit 10
 
 Issue 13's target: with a warm cache, 20,000 people at a 60 s limit end within the limit
@@ -55,9 +55,16 @@ def main(argv: list[str]) -> None:
     size.add_argument("--people", type=int, help="a large event of this many people")
     size.add_argument("--plenary", type=int, help="a plenary of this many people")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--roles", action="store_true", help="workers and users, balanced")
+    parser.add_argument(
+        "--lists", action="store_true", help="together pairs and apart lists (the hybrid)"
+    )
     args = parser.parse_args(argv)
     if args.people:
-        data = examples.large_event(people=args.people, organisations=600, rounds=4)
+        lists = {"together": args.people // 40, "apart": args.people // 80} if args.lists else {}
+        data = examples.large_event(
+            people=args.people, organisations=600, rounds=4, roles=args.roles, **lists
+        )
     else:
         data = plenary(args.plenary)
     with tempfile.TemporaryDirectory() as folder:

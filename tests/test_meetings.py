@@ -17,6 +17,7 @@ from allocator.evaluation.meetings import (
     meetings_of,
     pairs_meeting_more_than,
     pairs_met,
+    pairs_met_per_grouping,
 )
 
 
@@ -84,3 +85,14 @@ def test_a_plenary_of_five_thousand_is_one_group_size():
     assert pairs_met([everyone]) == n * (n - 1) // 2
     assert pairs_met([everyone, everyone], organisation) == 50 * (100 * 99 // 2)
     assert distinct_met([everyone]).tolist() == [n - 1] * n
+
+
+@settings(max_examples=200, deadline=None)
+@given(seating=seatings(), other=seatings(), by_class=st.booleans())
+def test_groupings_of_one_round_are_counted_together_alike(seating, other, by_class):
+    vectors, classes = seating
+    n = len(vectors[0])
+    extra = [v[:n] for v in other[0] if len(v) >= n]
+    groupings = [[v] for v in vectors] + ([extra] if extra else [])
+    chosen = classes if by_class else None
+    assert pairs_met_per_grouping(groupings, chosen) == sum(pairs_met(g, chosen) for g in groupings)

@@ -146,3 +146,23 @@ def test_a_formula_behind_spaces_or_control_characters_is_text_too(name):
 @pytest.mark.parametrize("text", ["Anne", "42", "a=b", "", "'quoted"])
 def test_plain_text_is_left_as_written(text):
     assert safe_cell(text) == text
+
+
+def test_a_day_of_many_rounds_gets_one_sheet_of_rounds():
+    people = [{"id": "a"}, {"id": "b"}]
+    rounds = [{"id": f"r{k}", "groups": 1} for k in range(150)]
+    instance = Instance.model_validate({"name": "t", "participants": people, "rounds": rounds})
+    plan = {
+        "rounds": [
+            {
+                "id": f"r{k}",
+                "groups": [{"id": f"r{k}-1", "members": ["a", "b"], "visitor": None, "duties": {}}],
+            }
+            for k in range(150)
+        ]
+    }
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(instance, plan)))
+    assert book.sheetnames == ["Itinerary", "Round"]
+    rows = values(book["Round"])
+    assert rows[0][:3] == ["Round", "Group", "Participant"] and len(rows) == 301
+    assert rows[-1][:2] == ["r149", "r149-1"]

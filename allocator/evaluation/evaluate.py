@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from allocator.evaluation.meetings import ABSENT, Vectors, meetings_of, pairs_met
+from allocator.evaluation.meetings import (
+    ABSENT,
+    Vectors,
+    meetings_of,
+    pairs_met,
+    pairs_met_per_grouping,
+)
 from allocator.model.instance import AttributeValue, Instance, Participant, Term
 
 Seating = list[dict[str, list[int]]]
@@ -131,14 +137,14 @@ def _imbalance(instance: Instance, seats: Seating, attribute: str) -> float:
 def _same_organisation(instance: Instance, by_grouping: list[Vectors]) -> float:
     """Each grouping in which a same-organisation pair meets counts once."""
     organisation = codes_of([p.organisation for p in instance.participants])
-    return float(sum(pairs_met(vectors, organisation) for vectors in by_grouping))
+    return float(pairs_met_per_grouping(by_grouping, organisation))
 
 
 def _repeat_pairs(by_grouping: list[Vectors]) -> float:
     """A pair meeting in m groupings counts m − 1: the meetings summed over groupings, less
     the pairs that meet at all."""
     every_round = [v for vectors in by_grouping for v in vectors]
-    return float(sum(pairs_met(vectors) for vectors in by_grouping) - pairs_met(every_round))
+    return float(pairs_met_per_grouping(by_grouping) - pairs_met(every_round))
 
 
 def _pairs(instance: Instance, term: Term, by_grouping: list[Vectors]) -> float:

@@ -24,6 +24,8 @@ Labels = dict[str, str]
 Stops = dict[tuple[str, int], tuple[str, str | None, str | None]]
 LARGE_GROUP = 12
 """Groups above this size get a full-width card with members in columns, to fit a page."""
+NUMBERED_ROUND = re.compile(r"[^\W\d]*[ _-]?(\d+)")
+"""A round id that only numbers its round (`round2`, `tour_02`)."""
 MAP_COLUMNS, MAP_ROWS = 30, 60
 """Groups and organisations a heat map shows whole, at most (one printed page)."""
 
@@ -117,7 +119,8 @@ def round_name(position: int, rid: str, words: Labels) -> str:
     """`Tour 2`, with the id too when it says more than the position (`Tour 2 · case1`, but
     not for `round2` or `rotation2`)."""
     title = f"{words['round']} {position + 1}"
-    redundant = re.fullmatch(rf"[^\W\d]*[ _-]?0*{position + 1}", rid)
+    numbered = NUMBERED_ROUND.fullmatch(rid)
+    redundant = numbered is not None and int(numbered[1]) == position + 1
     return title if redundant else f"{title} · {rid}"
 
 

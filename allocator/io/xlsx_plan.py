@@ -24,6 +24,10 @@ from allocator.model.instance import Instance
 Plan = dict[str, Any]
 Row = list[str | None]
 MAX_WIDTH = 50
+MAX_ROUND_SHEETS = 100
+"""Rounds that get a sheet each; beyond, one sheet holds them all."""
+MAX_COLUMNS = 16_384
+"""Excel's widest sheet: beyond, the itinerary has a row per seat."""
 
 
 def workbook_bytes(instance: Instance, plan: Plan, lang: str = "en") -> bytes:
@@ -33,8 +37,11 @@ def workbook_bytes(instance: Instance, plan: Plan, lang: str = "en") -> bytes:
     book = Workbook(write_only=True)
     names: set[str] = set()
     _fill(book, _sheet_name(words["itinerary"], names), *_itinerary(instance, plan, words))
-    for rnd in plan["rounds"]:
-        _fill(book, _sheet_name(rnd["id"], names), *_round_rows(instance, rnd, words))
+    if len(plan["rounds"]) > MAX_ROUND_SHEETS:
+        _fill(book, _sheet_name(words["round"], names), *_all_rounds(instance, plan, words))
+    else:
+        for rnd in plan["rounds"]:
+            _fill(book, _sheet_name(rnd["id"], names), *_round_rows(instance, rnd, words))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -59,12 +66,20 @@ def _itinerary(instance: Instance, plan: Plan, words: dict[str, str]) -> tuple[R
         for pid in group["members"]
     }
     rounds = [rnd["id"] for rnd in plan["rounds"]]
-    header = [words["participant"], words["organisation"], words["role"], "id", *rounds]
+    person = [words["participant"], words["organisation"], words["role"], "id"]
+    if len(person) + len(rounds) > MAX_COLUMNS:  # a row per seat instead of a column per round
+        rows = [
+            [p.display_name, p.organisation, p.role, p.id, r, seat[p.id, r]]
+            for p in instance.participants
+            for r in rounds
+            if (p.id, r) in seat
+        ]
+        return [*person, words["round"], words["group"]], rows
     rows = [
         [p.display_name, p.organisation, p.role, p.id, *(seat.get((p.id, r)) for r in rounds)]
         for p in instance.participants
     ]
-    return header, rows
+    return [*person, *rounds], rows
 
 
 def _round_rows(
@@ -99,6 +114,16 @@ def _round_rows(
                 ]
             )
     return header, rows
+
+
+def _all_rounds(instance: Instance, plan: Plan, words: dict[str, str]) -> tuple[Row, list[Row]]:
+    """Every round in one sheet, a first column saying which (a sheet per round costs its
+    own, and a day of thousands of rounds is no workbook of thousands of sheets)."""
+    header, _ = _round_rows(instance, {"groups": []}, words)
+    rows = [
+        [rnd["id"], *row] for rnd in plan["rounds"] for row in _round_rows(instance, rnd, words)[1]
+    ]
+    return [words["round"], *header], rows
 
 
 def _fill(book: Workbook, title: str, header: Row, rows: list[Row]) -> None:

@@ -3,6 +3,7 @@ and round, that every strategy reads and none mutates."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,10 +95,18 @@ class Problem:
 
     @property
     def n_groupings(self) -> int:
-        return 1 + max(r.grouping for r in self.rounds)
+        return len(self._rounds_by_grouping)
 
     def rounds_of_grouping(self, grouping: int) -> list[int]:
-        return [k for k, r in enumerate(self.rounds) if r.grouping == grouping]
+        return list(self._rounds_by_grouping[grouping])
+
+    @functools.cached_property
+    def _rounds_by_grouping(self) -> tuple[tuple[int, ...], ...]:
+        """Computed once: a day of many rounds asks per grouping, many times over."""
+        gathered: list[list[int]] = [[] for _ in range(1 + max(r.grouping for r in self.rounds))]
+        for k, shape in enumerate(self.rounds):
+            gathered[shape.grouping].append(k)
+        return tuple(tuple(rounds) for rounds in gathered)
 
 
 def _value_of(person: Participant, name: str) -> object:
