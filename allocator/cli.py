@@ -1,45 +1,85 @@
 """`allocate`: a thin command line over the library.
 
-Exit codes: 0 done, 1 plan invalid (verify), 2 bad input, 3 infeasible, 4 no valid plan found.
+Exit codes: 0 done, 1 plan invalid (verify), 2 bad input, 3 infeasible, 4 no valid plan
+found, 5 an unforeseen error (`--debug` shows its traceback), 130 / 143 interrupted by
+SIGINT / SIGTERM. Every line printed goes through `neutral`: text from the input cannot
+drive the terminal.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
 from allocator.evaluation import evaluate, verify
 from allocator.i18n import LANGS, labels, number
-from allocator.io.csv_plans import seating_plans
-from allocator.io.files import load_instance, read_json, write_files_atomically
+from allocator.io.csv_plans import seating_plan_names, seating_plans
+from allocator.io.files import OutputFolder, load_instance, read_json, write_files_atomically
 from allocator.io.html_plan import people_met, render_html
+from allocator.io.interrupts import guard_process
 from allocator.io.mdgplib import is_mdgplib, read_mdgplib
 from allocator.io.plan_json import dump_plan
 from allocator.io.spreadsheet import is_spreadsheet, spreadsheet_instance
+from allocator.io.terminal import neutral
 from allocator.io.xlsx_plan import workbook_bytes
-from allocator.model.errors import InfeasibleError, InputError
+from allocator.model import limits
+from allocator.model.errors import FieldIssue, InfeasibleError, InputError
 from allocator.model.instance import Instance
+from allocator.model.limits import excerpt
 from allocator.solve import DEFAULT_STRATEGY, STRATEGIES, NoPlanError, Solution, solve
 from allocator.strategies.base import Progress
 
-EXIT_INVALID, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 1, 2, 3, 4
+EXIT_INVALID, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_UNFORESEEN = 1, 2, 3, 4, 5
+DEBUG = "allocator.debug"
+
+
+def run() -> None:
+    """The `allocate` program: interrupts handled, then the command line."""
+    guard_process()  # every CP-SAT solve runs with its own SIGINT handler off (exact/solver.py)
+    main()
 
 
 class _DefaultToSolve(click.Group):
-    """`allocate FILE ...` runs `allocate solve FILE ...`; `verify` and `schema` stay commands."""
+    """`allocate FILE ...` runs `allocate solve FILE ...`; `verify` and `schema` stay commands.
+    `--debug` may stand anywhere; without it an unforeseen error is one line and exit 5."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        debug = "--debug" in args
+        args = [arg for arg in args if arg != "--debug"]
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["solve", *args]
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, ["--debug", *args] if debug else args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get(DEBUG):
+                raise
+            cause = "out of memory" if isinstance(exc, MemoryError) else _cause(exc)
+            _fail(
+                EXIT_UNFORESEEN,
+                f"allocate stopped on an unforeseen error: {cause}",
+                ["rerun with --debug to see where, and please report it"],
+            )
+
+
+def _cause(exc: Exception) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first[: limits.EXCERPT * 2]}" if first else type(exc).__name__
 
 
 @click.group(cls=_DefaultToSolve, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unforeseen error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Seat participants into groups over the rounds of a day.
 
     \b
@@ -51,13 +91,28 @@ def main() -> None:
     allocate verify INSTANCE.json PLAN   check a plan against every hard rule
     allocate schema                      print the instance JSON Schema
     """
+    ctx.meta[DEBUG] = debug
+
+
+def _say(text: str, **style: Any) -> None:
+    """One line on stderr, neutralised: a line break from the input shows as `\\n`."""
+    click.secho(neutral(text), err=True, **style)
 
 
 def _fail(code: int, title: str, details: list[str]) -> NoReturn:
-    click.secho(title, fg="red", err=True, bold=True)
+    _say(title, fg="red", bold=True)
     for line in details:
-        click.echo(f"  {line}", err=True)
+        _say(f"  {line}")
     sys.exit(code)
+
+
+def _issue_lines(issues: list[FieldIssue]) -> list[str]:
+    return [line for issue in issues for line in issue.lines()]
+
+
+def _fail_input(title: str, exc: InputError) -> NoReturn:
+    count = f"{len(exc.issues)} problem(s)" if len(exc.issues) <= limits.MAX_ISSUES else "problems"
+    _fail(EXIT_INPUT, f"{title} ({count}); nothing was written", _issue_lines(exc.issues))
 
 
 def _load(path: str) -> Instance:
@@ -67,36 +122,59 @@ def _load(path: str) -> Instance:
         _fail_input(f"{path}: the instance is not valid", exc)
 
 
-def _fail_input(title: str, exc: InputError) -> NoReturn:
-    lines = [str(issue).replace("\n", "\n  ") for issue in exc.issues]
-    _fail(EXIT_INPUT, f"{title} ({len(exc.issues)} problem(s)); nothing was written", lines)
+class _Seconds(click.ParamType):
+    """A finite number of seconds between 0.1 and 10^6 (NaN compares false to any bound)."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{excerpt(value)} is not a number of seconds", param, ctx)
+        if not (math.isfinite(seconds) and limits.MIN_SECONDS <= seconds <= limits.MAX_SECONDS):
+            self.fail(
+                f"{excerpt(value)} is not between {limits.MIN_SECONDS:g} and "
+                f"{limits.MAX_SECONDS:g} seconds",
+                param,
+                ctx,
+            )
+        return seconds
 
 
-def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> tuple[Instance, str]:
-    """The instance a spreadsheet of participants makes, and its JSON text to keep."""
+COUNT = click.IntRange(min=1, max=limits.MAX_GROUPS)
+
+
+class _Input(NamedTuple):
+    instance: Instance
+    generated: str | None
+    """The instance JSON a spreadsheet made, to write beside the plan."""
+    notes: tuple[str, ...] = ()
+    """What reading the spreadsheet changed or could not tell, for the summary."""
+
+
+def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> _Input:
+    """The instance a spreadsheet of participants makes, its JSON text to keep, and notes."""
     try:
-        data, instance = spreadsheet_instance(
+        made = spreadsheet_instance(
             path, groups=groups, rounds=rounds, round_prefix=labels(lang)["round_prefix"]
         )
     except InputError as exc:
         _fail_input(f"{path}: cannot make participants of this spreadsheet", exc)
-    return instance, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(made.data, ensure_ascii=False, indent=2) + "\n"
+    return _Input(made.instance, text, made.notes)
 
 
-def _read_input(
-    path: str, groups: int | None, rounds: int | None, lang: str
-) -> tuple[Instance, str | None]:
+def _read_input(path: str, groups: int | None, rounds: int | None, lang: str) -> _Input:
     """A JSON instance or an MDGPLIB file as it is; a spreadsheet with the rounds and groups
-    given on the command line, plus the instance JSON it makes (None otherwise)."""
+    given on the command line, plus the instance JSON it makes."""
     if is_mdgplib(path):
         try:
-            return read_mdgplib(path), None
+            return _Input(read_mdgplib(path), None)
         except InputError as exc:
-            _fail(
-                EXIT_INPUT,
-                f"{path}: not a valid MDGPLIB file; nothing was written",
-                [str(i) for i in exc.issues],
-            )
+            _fail_input(f"{path}: not a valid MDGPLIB file", exc)
     if not is_spreadsheet(path):
         if groups is not None or rounds is not None:
             _fail(
@@ -104,7 +182,7 @@ def _read_input(
                 f"{path}: --groups and --rounds only apply to a spreadsheet of participants",
                 ["a JSON instance sets its own rounds and groups: edit its `rounds` instead"],
             )
-        return _load(path), None
+        return _Input(_load(path), None)
     if groups is None or rounds is None:
         _fail(
             EXIT_INPUT,
@@ -137,15 +215,13 @@ class _Ticker:
 @click.option(
     "--strategy", type=click.Choice(sorted(STRATEGIES)), default=DEFAULT_STRATEGY, show_default=True
 )
+@click.option("--time-limit", type=_Seconds(), default=60.0, show_default=True, help="Seconds.")
 @click.option(
-    "--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds."
+    "--seed", type=click.IntRange(min=0, max=limits.MAX_SEED), default=0, show_default=True
 )
-@click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress or summary.")
-@click.option(
-    "--groups", type=click.IntRange(min=1), help="Groups per round (spreadsheet input only)."
-)
-@click.option("--rounds", type=click.IntRange(min=1), help="Rounds (spreadsheet input only).")
+@click.option("--groups", type=COUNT, help="Groups per round (spreadsheet input only).")
+@click.option("--rounds", type=COUNT, help="Rounds (spreadsheet input only).")
 @click.option(
     "--lang",
     type=click.Choice(LANGS),
@@ -175,9 +251,11 @@ def solve_command(
     participants with --groups and --rounds) and write DIR/plan.json, itinerary.csv, groups.csv (and
     visitors.csv), plan.html and plan.xlsx; from a spreadsheet, also DIR/instance.json.
     With --from, first keep as many seats of the earlier plan as every rule allows."""
-    instance, generated = _read_input(instance_path, groups, rounds, lang)
+    instance, generated, notes = _read_input(instance_path, groups, rounds, lang)
     earlier = _read_earlier(earlier_path)
     out = Path(out_dir) if out_dir else Path(Path(instance_path).stem + "-plan")
+    inputs = [Path(p) for p in (instance_path, earlier_path) if p is not None]
+    folder = _output_folder(out, _plan_names(instance, generated), inputs)
     show = not quiet and sys.stderr.isatty()
     try:
         solution = solve(
@@ -188,11 +266,13 @@ def solve_command(
             progress=_Ticker() if show else None,
             earlier_plan=earlier,
         )
+    except InputError as exc:  # the earlier plan, read defensively
+        _fail_input(f"{earlier_path}: not a plan to repair this instance from", exc)
     except InfeasibleError as exc:
         _fail(
             EXIT_INFEASIBLE,
             "No plan can satisfy the rules of this instance; nothing was written.",
-            [str(c) for c in exc.conflicts],
+            [line for c in exc.conflicts for line in c.lines()],
         )
     except NoPlanError as exc:
         _fail(EXIT_NO_PLAN, str(exc), [])
@@ -204,25 +284,31 @@ def solve_command(
             f"The `{strategy}` plan breaks hard rules, so it was not written:",
             [f"[{v.rule}] {v.message}" for v in solution.violations[:20]],
         )
-    written = write_files_atomically(out, _plan_files(instance, solution.plan, generated, lang))
+    written = folder.write(_plan_files(instance, solution.plan, generated, lang))
     if not quiet:
-        _summary(solution, written, lang)
+        _summary(solution, written, notes, lang)
 
 
-def _read_earlier(path: str | None) -> dict[str, Any] | None:
+def _output_folder(out: Path, names: list[str], inputs: list[Path]) -> OutputFolder:
+    try:
+        return OutputFolder(out, names, inputs)
+    except InputError as exc:
+        _fail_input(f"{out}: cannot write the plan there", exc)
+
+
+def _read_earlier(path: str | None) -> Any:
     if path is None:
         return None
     try:
-        earlier = read_json(Path(path))
+        return read_json(Path(path))
     except InputError as exc:
-        _fail(EXIT_INPUT, f"{path}: cannot read the earlier plan", [str(i) for i in exc.issues])
-    if not isinstance(earlier, dict) or not isinstance(earlier.get("rounds"), list):
-        _fail(
-            EXIT_INPUT,
-            f"{path}: not a plan (no `rounds` list)",
-            ["pass the plan.json that allocate wrote"],
-        )
-    return earlier
+        _fail_input(f"{path}: cannot read the earlier plan", exc)
+
+
+def _plan_names(instance: Instance, generated: str | None) -> list[str]:
+    """The files `_plan_files` makes, known before the solve."""
+    made = ["instance.json"] if generated is not None else []
+    return [*made, "plan.json", *seating_plan_names(instance), "plan.html", "plan.xlsx"]
 
 
 def _plan_files(
@@ -237,36 +323,36 @@ def _plan_files(
     return files
 
 
-def _summary(solution: Solution, written: list[Path], lang: str) -> None:
+def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], lang: str) -> None:
     plan, words = solution.plan, labels(lang)
-    click.echo(
-        f"{plan['instance']}: {plan['status']} plan by {plan['strategy']} in {plan['seconds']:.1f} s",
-        err=True,
+    for note in notes:
+        _say(f"note: {note}", fg="yellow")
+    _say(
+        f"{plan['instance']}: {plan['status']} plan by {plan['strategy']} in {plan['seconds']:.1f} s"
     )
-    click.echo(f"  {words['term']:<24}{words['value_lc']:>12}{words['bound_lc']:>14}", err=True)
+    _say(f"  {words['term']:<24}{words['value_lc']:>12}{words['bound_lc']:>14}")
     for key, value in plan["metrics"].items():
         bound = plan["metric_bounds"].get(key)
-        click.echo(
-            f"  {key:<24}{value:>12,.6g}{'' if bound is None else format(bound, ',.6g'):>14}",
-            err=True,
-        )
+        _say(f"  {key:<24}{value:>12,.6g}{'' if bound is None else format(bound, ',.6g'):>14}")
     bound = words["none_known"] if plan["bound"] is None else f"{plan['bound']:,.6g}"
-    click.echo(f"  {'objective':<24}{plan['objective']:>12,.6g}{bound:>14}", err=True)
+    _say(f"  {'objective':<24}{plan['objective']:>12,.6g}{bound:>14}")
+    if "repair" in plan:
+        kept, compared = plan["repair"]["seats_kept"], plan["repair"]["seats_compared"]
+        _say(f"  {words['seats_kept'].format(kept=kept, compared=compared)}")
     met = list(people_met(plan).values())
     if met:
         average = number(round(sum(met) / len(met), 1), lang)
-        click.echo(
-            f"  {words['people_met']}: {words['average']} {average}, {words['minimum']} {min(met)}",
-            err=True,
+        _say(
+            f"  {words['people_met']}: {words['average']} {average}, {words['minimum']} {min(met)}"
         )
     for path in written:
-        click.echo(f"  {words['wrote']} {path}", err=True)
+        _say(f"  {words['wrote']} {path}")
 
 
 @main.command("init")
 @click.argument("people_path", metavar="PEOPLE", type=click.Path(dir_okay=False))
-@click.option("--groups", type=click.IntRange(min=1), required=True, help="Groups per round.")
-@click.option("--rounds", type=click.IntRange(min=1), required=True, help="Rounds.")
+@click.option("--groups", type=COUNT, required=True, help="Groups per round.")
+@click.option("--rounds", type=COUNT, required=True, help="Rounds.")
 @click.option(
     "--out",
     "out_path",
@@ -285,11 +371,11 @@ def init_command(
     out = Path(out_path) if out_path else Path(people_path).with_suffix(".json")
     if out.exists() and not force:
         _fail(EXIT_INPUT, f"{out} exists; nothing was written", ["pass --force to overwrite it"])
-    _, text = _from_spreadsheet(people_path, groups, rounds, lang)
-    written = write_files_atomically(out.parent, {out.name: text})
-    click.echo(
-        f"{labels(lang)['wrote']} {written[0]}; then: allocate {written[0]} --out DIR", err=True
-    )
+    made = _from_spreadsheet(people_path, groups, rounds, lang)
+    written = write_files_atomically(out.parent, {out.name: made.generated or ""})
+    for note in made.notes:
+        _say(f"note: {note}", fg="yellow")
+    _say(f"{labels(lang)['wrote']} {written[0]}; then: allocate {written[0]} --out DIR")
 
 
 @main.command("verify")
@@ -301,16 +387,20 @@ def verify_command(instance_path: str, plan_path: str) -> None:
     try:
         plan = read_json(Path(plan_path))
     except InputError as exc:
-        _fail(EXIT_INPUT, f"{plan_path}: cannot read the plan", [str(i) for i in exc.issues])
+        _fail_input(f"{plan_path}: cannot read the plan", exc)
     violations = verify(instance, plan)
     if violations:
+        shown = [f"[{v.rule}] {v.message}" for v in violations[: limits.MAX_ISSUES]]
+        more = len(violations) - len(shown)
         _fail(
             EXIT_INVALID,
             f"INVALID: {len(violations)} broken rule(s)",
-            [f"[{v.rule}] {v.message}" for v in violations],
+            [*shown, *([f"… and {more} more"] if more else [])],
         )
     metrics = evaluate(instance, plan)
-    click.echo("VALID: every hard rule holds; metrics " + json.dumps(metrics, ensure_ascii=False))
+    click.echo(
+        neutral("VALID: every hard rule holds; metrics " + json.dumps(metrics, ensure_ascii=False))
+    )
 
 
 @main.command("schema")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.analysis.feasibility import counting_conflicts
-from allocator.evaluation import Violation, evaluate, objective_value, verify
+from allocator.evaluation import Violation, evaluate, objective_value, read_seats, verify
 from allocator.io.plan_json import plan_rounds
-from allocator.model.errors import InfeasibleError
+from allocator.model import limits
+from allocator.model.errors import FieldIssue, InfeasibleError, InputError
 from allocator.model.instance import Instance
+from allocator.model.limits import excerpt
 from allocator.model.problem import Problem, compile_problem
 from allocator.strategies.auto import Auto
 from allocator.strategies.base import (
@@ -70,11 +73,16 @@ def solve(
     earlier_plan: dict[str, Any] | None = None,
 ) -> Solution:
     """Compile, rule out what counting proves impossible, run the strategy, then score and
-    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`.
+    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`, and
+    `InputError` for a seed outside 0..2^31-1 or a time limit that is not a positive number.
 
     With `earlier_plan` (day-of repair after cancellations and walk-ins), the plan first
     changes as few of its seats as possible, then optimises the objective."""
-    problem = compile_problem(instance, earlier_plan)
+    _check_options(time_limit, seed)
+    earlier = None if earlier_plan is None else _earlier_seats(earlier_plan)
+    problem = compile_problem(instance, earlier)
+    if earlier is not None:
+        _check_shares_seats(problem, earlier)
     conflicts = counting_conflicts(problem)
     if conflicts:
         raise InfeasibleError(conflicts)
@@ -92,6 +100,64 @@ def solve(
         )
     plan = build_plan(problem, result, time_limit)
     return Solution(plan, result, verify(instance, plan))
+
+
+def _check_options(time_limit: float, seed: int) -> None:
+    """A seed the solvers take (CP-SAT's is a 32-bit integer) and a finite time limit."""
+    issues = []
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= limits.MAX_SEED:
+        issues.append(FieldIssue("seed", f"{excerpt(seed)} is not a whole number in 0..2^31-1"))
+    seconds_ok = isinstance(time_limit, int | float) and not isinstance(time_limit, bool)
+    if not (seconds_ok and math.isfinite(time_limit) and time_limit > 0):
+        issues.append(FieldIssue("time_limit", f"{excerpt(time_limit)} is not a positive number"))
+    elif time_limit > limits.MAX_SECONDS:
+        issues.append(FieldIssue("time_limit", f"{time_limit:g} s is more than 10^6 s"))
+    if issues:
+        raise InputError(issues)
+
+
+def _earlier_seats(plan: Any) -> dict[str, Any]:
+    """The earlier plan of a repair read defensively (as `verify` reads plans), as a plan
+    holding only its seats; `InputError` when any part of it is malformed."""
+    seats, problems = read_seats(plan)
+    if problems:
+        raise InputError([FieldIssue("earlier plan", problem) for problem in problems])
+    return {
+        "rounds": [
+            {"id": rid, "groups": [{"id": g, "members": m} for g, m in groups.items()]}
+            for rid, groups in seats.items()
+        ]
+    }
+
+
+def _check_shares_seats(problem: Problem, earlier: dict[str, Any]) -> None:
+    """A repair from a plan sharing no seat with the instance (another day's plan) would
+    silently be a fresh solve: refused, with what does and does not match."""
+    assert problem.keep is not None
+    if (problem.keep >= 0).any():
+        return
+    people = {p.id for p in problem.instance.participants}
+    rounds = {r.id: {g.id for g in r.groups} for r in problem.rounds}
+    seated = {m for r in earlier["rounds"] for g in r["groups"] for m in g["members"]}
+    shared_rounds = [r["id"] for r in earlier["rounds"] if r["id"] in rounds]
+    shared_groups = sum(
+        g["id"] in rounds[r["id"]]
+        for r in earlier["rounds"]
+        if r["id"] in rounds
+        for g in r["groups"]
+    )
+    raise InputError(
+        [
+            FieldIssue(
+                "earlier plan",
+                f"it shares no seat with this instance: {len(seated & people)} of its"
+                f" {len(seated)} participants, {len(shared_rounds)} of its"
+                f" {len(earlier['rounds'])} rounds and {shared_groups} of its groups in those"
+                " rounds are in the instance",
+                "pass the plan.json made for an earlier version of this day",
+            )
+        ]
+    )
 
 
 def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from itertools import product
 from math import comb, inf
 
@@ -11,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import compile_problem, parse_instance, solve
-from allocator.analysis.bounds import fewest_pairs, fewest_pairs_within_sizes, metric_bounds
+from allocator.analysis import bounds as bounds_module
+from allocator.analysis.bounds import (
+    fewest_pairs,
+    fewest_pairs_within_sizes,
+    forced_meetings,
+    least_company,
+    metric_bounds,
+    same_organisation_bound,
+)
 from allocator.evaluation import evaluate
 from allocator.examples import (
     large_event,
@@ -228,3 +238,65 @@ def test_the_imbalance_bound_of_a_merge_is_never_above_the_best_seating(
                 total = _spread(values, seats, groups) + _spread(values, joined, merged)
                 best = min(best, total)
     assert bound <= best + 1e-9
+
+
+def _least_company_by_person(problem) -> list[int]:
+    """The per-person loop the vectorised `least_company` replaced."""
+    seats = []
+    for q in range(problem.n):
+        total = 0
+        for k in range(problem.n_groupings):
+            rounds = [r for r in problem.rounds_of_grouping(k) if problem.present[r, q]]
+            if rounds:
+                total += max(min(g.min_size for g in problem.rounds[r].groups) - 1 for r in rounds)
+        seats.append(total)
+    return seats
+
+
+def _same_organisation_by_loops(problem) -> int:
+    orgs = problem.organisation
+    forced = Counter(
+        (k, int(orgs.of[a]))
+        for (a, b), groupings in forced_meetings(problem).items()
+        if orgs.of[a] >= 0 and orgs.of[a] == orgs.of[b]
+        for k in groupings
+    )
+    return sum(
+        max(
+            max(
+                fewest_pairs(
+                    int((problem.present[r] & (orgs.of == o)).sum()), len(problem.rounds[r].groups)
+                )
+                for r in problem.rounds_of_grouping(k)
+            ),
+            forced[k, o],
+        )
+        for k in range(problem.n_groupings)
+        for o in range(len(orgs.values))
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        partner_day(seed=3),
+        partner_day(seed=1),
+        social_golfer(5, 3, 7),
+        large_event(seed=1, people=120, organisations=12, together=4, apart=2),
+    ],
+    ids=["partner-3", "partner-1", "golfer", "large-event"],
+)
+def test_vectorised_bounds_match_the_loops_they_replaced(data):
+    problem = compile_problem(parse_instance(data))
+    assert least_company(problem).tolist() == _least_company_by_person(problem)
+    assert same_organisation_bound(problem) == _same_organisation_by_loops(problem)
+
+
+def test_a_relaxed_copy_of_a_problem_reuses_its_bounds(monkeypatch):
+    problem = compile_problem(parse_instance(social_golfer(5, 3, 7)))
+    computed = []
+    real = bounds_module._metric_bounds
+    monkeypatch.setattr(bounds_module, "_metric_bounds", lambda p: computed.append(p) or real(p))
+    first = metric_bounds(problem)
+    assert metric_bounds(replace(problem, apart=(), together=(), keep=None)) == first
+    assert len(computed) == 1

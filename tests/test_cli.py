@@ -426,6 +426,7 @@ def _plan_seats(plan: Json) -> dict[tuple[str, str], Json]:
 def test_happy_path_writes_the_plan_and_both_seating_plans(cafe):
     _, out, result = cafe
     assert sorted(p.name for p in out.iterdir()) == [
+        ".allocate-manifest.json",
         "groups.csv",
         "itinerary.csv",
         "plan.html",
@@ -583,6 +584,7 @@ def test_visitors_csv_lists_each_visitors_route(tmp_path):
     result, out = solve_cli(tmp_path, data, "--quiet")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".allocate-manifest.json",
         "groups.csv",
         "itinerary.csv",
         "plan.html",

@@ -241,3 +241,53 @@ def test_headless_chromium_renders_the_plan(tmp_path, lang):
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000  # a page with text and colours, not a blank one
+
+
+def _crowded_round(groups: int, crowded: int) -> tuple[Instance, Plan]:
+    """`groups` tables of four, one organisation per seat except `crowded` tables whose
+    first two seats share organisation `twin`."""
+    people, members = [], []
+    for g in range(groups):
+        table = []
+        for seat in range(4):
+            organisation = "twin" if g < crowded and seat < 2 else f"o{g}-{seat}"
+            people.append({"id": f"p{g}-{seat}", "organisation": organisation})
+            table.append(f"p{g}-{seat}")
+        members.append(table)
+    instance = Instance.model_validate(
+        {"name": "big", "participants": people, "rounds": [{"id": "r", "groups": groups}]}
+    )
+    plan = {
+        "instance": "big",
+        "status": "feasible",
+        "strategy": "random",
+        "seed": 0,
+        "seconds": 1.0,
+        "objective": 0.0,
+        "bound": None,
+        "metrics": {},
+        "metric_bounds": {},
+        "rounds": [
+            {
+                "id": "r",
+                "groups": [
+                    {"id": f"r-{g + 1}", "members": m, "visitor": None, "duties": {}}
+                    for g, m in enumerate(members)
+                ],
+            }
+        ],
+    }
+    return instance, plan
+
+
+def test_a_large_round_maps_only_the_cells_that_make_colleague_pairs():
+    page = render_html(*_crowded_round(groups=500, crowded=3))
+    heat = re.findall(r'<table class="heat">(.*?)</table>', page, re.S)
+    assert len(heat) == 1
+    rows = dict(re.findall(r'<th class="org">(.*?)</th>(.*?)</tr>', heat[0]))
+    assert list(rows) == ["twin"]
+    assert re.findall(r">(\d)<", rows["twin"]) == ["2", "2", "2"]
+    assert "500 groups and 1,"[:10] in page and "(3 of 3)" in page
+    clear = render_html(*_crowded_round(groups=500, crowded=0))
+    assert "No group holds two members of one organisation" in clear
+    assert '<table class="heat">' not in clear

@@ -90,3 +90,71 @@ def test_repair_refuses_a_file_that_is_not_a_plan(tmp_path):
     assert result.exit_code == 2
     assert "not a plan" in result.output
     assert not (tmp_path / "out").exists()
+
+
+MALFORMED = {
+    "rounds of numbers": {"rounds": [1, 2]},
+    "groups as text": {"rounds": [{"id": "round1", "groups": "a b"}]},
+    "members as a list of lists": {
+        "rounds": [{"id": "round1", "groups": [{"id": "round1-1", "members": [["p1"]]}]}]
+    },
+    "a round twice": {"rounds": [{"id": "round1", "groups": []}, {"id": "round1", "groups": []}]},
+    "someone in two groups": {
+        "rounds": [
+            {
+                "id": "round1",
+                "groups": [
+                    {"id": "round1-1", "members": ["p1"]},
+                    {"id": "round1-2", "members": ["p1"]},
+                ],
+            }
+        ]
+    },
+}
+
+
+def _cafe_and_plan(tmp_path, earlier: object) -> tuple[str, str]:
+    day = tmp_path / "day.json"
+    day.write_text(json.dumps(world_cafe(seed=1, people=16, tables=4)), encoding="utf-8")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(earlier), encoding="utf-8")
+    return str(day), str(old)
+
+
+def test_a_malformed_earlier_plan_is_refused_with_where(tmp_path):
+    for name, earlier in MALFORMED.items():
+        day, old = _cafe_and_plan(tmp_path, earlier)
+        result = CliRunner().invoke(main, [day, "--from", old, "--out", str(tmp_path / "out")])
+        assert result.exit_code == 2, (name, result.output, result.exception)
+        assert "earlier plan:" in result.output and "Traceback" not in result.output, name
+        assert not (tmp_path / "out").exists()
+
+
+def test_the_plan_of_another_day_is_refused_with_why(tmp_path):
+    other = {"rounds": [{"id": "morning", "groups": [{"id": "t1", "members": ["zoe", "yan"]}]}]}
+    day, old = _cafe_and_plan(tmp_path, other)
+    result = CliRunner().invoke(main, [day, "--from", old, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "shares no seat with this instance: 0 of its 2 participants, 0 of its 1 rounds" in (
+        result.output
+    )
+
+
+def test_the_summary_reports_the_seats_kept(tmp_path):
+    data = world_cafe(seed=1, people=16, tables=4)
+    (tmp_path / "day.json").write_text(json.dumps(data), encoding="utf-8")
+    first = _run(str(tmp_path / "day.json"), "--out", str(tmp_path / "a"), "--time-limit", "3")
+    assert first.exit_code == 0
+    again = _run(
+        str(tmp_path / "day.json"),
+        "--from",
+        str(tmp_path / "a" / "plan.json"),
+        "--out",
+        str(tmp_path / "b"),
+        "--time-limit",
+        "3",
+    )
+    assert again.exit_code == 0, again.output
+    plan = json.loads((tmp_path / "b" / "plan.json").read_text(encoding="utf-8"))
+    kept, compared = plan["repair"]["seats_kept"], plan["repair"]["seats_compared"]
+    assert f"repair: {kept} of the {compared} seats of the earlier plan kept" in again.stderr

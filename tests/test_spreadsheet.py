@@ -52,8 +52,7 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
 
 
 def people(path: Path, groups: int = 2, rounds: int = 2) -> list[dict[str, Any]]:
-    data, _ = spreadsheet_instance(path, groups=groups, rounds=rounds)
-    return data["participants"]
+    return spreadsheet_instance(path, groups=groups, rounds=rounds).data["participants"]
 
 
 def issues(path: Path) -> str:
@@ -366,7 +365,15 @@ def test_the_french_itinerary_has_37_safe_rows(french_plan):
 
 def test_the_french_plan_files_and_summary(french_plan):
     out, result = french_plan
-    names = ["groups.csv", "instance.json", "itinerary.csv", "plan.html", "plan.json", "plan.xlsx"]
+    names = [
+        ".allocate-manifest.json",
+        "groups.csv",
+        "instance.json",
+        "itinerary.csv",
+        "plan.html",
+        "plan.json",
+        "plan.xlsx",
+    ]
     assert sorted(p.name for p in out.iterdir()) == names
     html = (out / "plan.html").read_text(encoding="utf-8")
     for label in (
@@ -380,7 +387,7 @@ def test_the_french_plan_files_and_summary(french_plan):
     ):
         assert label in html
     assert "Seating plan" not in html
-    for name in names:
+    for name in names[1:]:  # the manifest is not listed
         assert f"écrit {out / name}" in result.stderr
     assert "nouvelles personnes rencontrées" in result.stderr
 
@@ -404,3 +411,68 @@ def test_quiet_stays_silent_with_a_spreadsheet(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == "" and result.stderr == ""
     assert (out / "plan.html").exists() and (out / "plan.xlsx").exists()
+
+
+# -- read strictly and helpfully (issue 13) -------------------------------------------------
+
+
+def test_an_unbalanced_quote_is_refused_at_its_line(tmp_path):
+    sheet = tmp_path / "people.csv"
+    sheet.write_text('Nom,Structure\nAnne,A\n"Bob,B\nCarl,C\nDana,D\n', encoding="utf-8")
+    message = issues(sheet)
+    assert "people.csv line 3" in message and "not closed" in message
+
+
+def test_a_row_wider_than_its_header_is_refused_at_its_line(tmp_path):
+    sheet = write_csv(tmp_path / "people.csv", [["Nom", "Structure"], ["Anne", "A", "stray"]])
+    message = issues(sheet)
+    assert 'people.csv line 2, column "#3"' in message
+
+
+def test_trailing_empty_cells_are_not_a_wider_row(tmp_path):
+    sheet = write_csv(
+        tmp_path / "people.csv", [["Nom", "Structure"], ["Anne", "A", ""], ["Bob", "B"]]
+    )
+    assert [p["organisation"] for p in people(sheet)] == ["A", "B"]
+
+
+def test_merged_cells_are_filled_and_noted(tmp_path):
+    path = write_xlsx(
+        tmp_path / "people.xlsx",
+        [["Nom", "Structure"], ["Anne", "CPAS"], ["Bob", None], ["Carl", None], ["Dana", "AMO"]],
+    )
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("B2:B4")
+    book.save(path)
+    made = spreadsheet_instance(path, groups=2, rounds=1)
+    assert [p["organisation"] for p in made.data["participants"]] == ["CPAS"] * 3 + ["AMO"]
+    assert any(
+        "merged cells filled" in note and 'column "Structure" rows 2–4' in note
+        for note in made.notes
+    )
+
+
+@pytest.mark.parametrize("employer", ["Company", "Employer", "Entreprise", "Société"])
+def test_an_employer_column_is_the_organisation_when_none_other_is(tmp_path, employer):
+    sheet = write_csv(tmp_path / "people.csv", [["Nom", employer], ["Anne", "A"], ["Bob", "A"]])
+    made = spreadsheet_instance(sheet, groups=2, rounds=1)
+    assert [p.get("organisation") for p in made.data["participants"]] == ["A", "A"]
+    assert made.notes == ()
+
+
+def test_a_structure_column_wins_over_company_and_service_stays_an_attribute(tmp_path):
+    rows = [["Nom", "Company", "Structure", "Service"], ["Anne", "Groupe X", "CPAS", "Accueil"]]
+    person = people(write_csv(tmp_path / "people.csv", rows))[0]
+    assert person["organisation"] == "CPAS"
+    assert person["attributes"] == {"Company": "Groupe X", "Service": "Accueil"}
+
+
+def test_a_sheet_without_organisation_column_is_warned_about(tmp_path):
+    sheet = write_csv(
+        tmp_path / "people.csv", [["Nom", "Service"], *([f"P{k}", "Accueil"] for k in range(6))]
+    )
+    made = spreadsheet_instance(sheet, groups=2, rounds=1)
+    assert any("no organisation column" in note for note in made.notes)
+    result = run(str(sheet), "--groups", "2", "--rounds", "2", "--out", str(tmp_path / "plan"))
+    assert result.exit_code == 0, result.output
+    assert "note: people.csv: no organisation column" in result.stderr

@@ -599,3 +599,72 @@ def test_ten_thousand_people_over_four_rounds_is_fast() -> None:
     violations = verify(inst, plan)
     assert time.perf_counter() - start < 10
     assert violations == []
+
+
+# ---- a verifier that trusts nothing (issue 13) -------------------------------------------
+
+
+def _without_metrics(plan: Plan) -> None:
+    del plan["metrics"]
+    plan.update(objective=0.0, bound=0.0, status="optimal")
+
+
+TAMPERED: dict[str, tuple[Callable[[Plan], None], str]] = {
+    "metrics deleted, objective 0": (_without_metrics, "objective is 0.0"),
+    "metrics null, objective 0": (
+        lambda p: p.update(metrics=None, objective=0.0, bound=0.0),
+        "objective is 0.0",
+    ),
+    "bound NaN": (lambda p: p.update(bound=float("nan")), "bound is nan, not a finite number"),
+    "objective infinite": (lambda p: p.update(objective=float("inf")), "objective is inf"),
+    "metric NaN": (lambda p: p["metrics"].update(repeat_pairs=float("nan")), "is nan"),
+    "seconds NaN": (lambda p: p.update(seconds=float("nan")), "seconds is nan"),
+    "a bound above its metric": (
+        lambda p: p.update(metric_bounds={"imbalance:role": 9.0}),
+        "metric bound `imbalance:role` is 9.0, above the recounted metric 4.0",
+    ),
+    "a bound of another term": (
+        lambda p: p.update(metric_bounds={"colour": 0.0}),
+        "metric bound `colour` is not a term",
+    ),
+}
+
+
+@pytest.mark.parametrize(("mutate", "fragment"), TAMPERED.values(), ids=TAMPERED.keys())
+def test_claims_are_recounted_whether_or_not_the_plan_states_metrics(mutate, fragment):
+    inst, plan = metrics_plan()
+    plan["metric_bounds"] = {"imbalance:role": 0.0}
+    assert verify(inst, plan) == []
+    mutate(plan)
+    found = messages(verify(inst, plan))
+    assert any(fragment in m for m in found), found
+    assert rules(verify(inst, plan)) == {"metrics"}
+
+
+def test_a_plan_stating_no_claim_is_checked_on_its_seats_alone():
+    inst, plan = metrics_plan()
+    for key in ("metrics", "objective", "bound"):
+        del plan[key]
+    assert verify(inst, plan) == []
+
+
+def test_max_meetings_lists_a_hundred_pairs_then_counts_the_rest():
+    people = [person(f"p{k}") for k in range(30)]
+    inst = instance(
+        people,
+        [{"id": "r1", "groups": 1}, {"id": "r2", "groups": 1}],
+        constraints={"max_meetings": 1},
+    )
+    everyone = " ".join(f"p{k}" for k in range(30))
+    found = messages(verify(inst, make_plan({"r1": [everyone], "r2": [everyone]})))
+    assert len(found) == 101
+    assert found[-1] == "… and 335 more pairs meeting in more than 1 groupings"
+
+
+def test_a_plenary_of_five_thousand_is_verified_and_scored():
+    people = [person(f"p{k}", f"o{k % 50}") for k in range(5_000)]
+    inst = instance(people, [{"id": "plenary", "groups": 1}])
+    plan = make_plan({"plenary": [" ".join(p["id"] for p in people)]})
+    metrics = evaluate(inst, plan)
+    assert metrics == {"same_organisation": 50 * (100 * 99 // 2), "repeat_pairs": 0.0}
+    assert verify(inst, plan) == []

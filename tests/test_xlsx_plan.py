@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from allocator.io.csv_plans import safe_cell
 from allocator.io.xlsx_plan import workbook_bytes
 from allocator.model.instance import Instance
 
@@ -123,3 +124,45 @@ def test_no_cell_is_a_formula_and_hostile_names_stay_readable(lang):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and not any(b"<f>" in archive.read(n) for n in sheets)
+
+
+BEHIND_BLANKS = ["\x0b=cmd|' /C calc'!A0", '\x01=HYPERLINK("u")', " =1+1", "\u200b@SUM(A1)", "\t-2"]
+
+
+@pytest.mark.parametrize("name", BEHIND_BLANKS)
+def test_a_formula_behind_spaces_or_control_characters_is_text_too(name):
+    assert safe_cell(name).startswith("'")
+    instance, plan = sample()
+    people = [p.model_copy(update={"name": name}) for p in instance.participants]
+    data = workbook_bytes(instance.model_copy(update={"participants": people}), plan)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert not [
+        c.value for c in cells if isinstance(c.value, str) and c.value.lstrip().startswith("=")
+    ]
+
+
+@pytest.mark.parametrize("text", ["Anne", "42", "a=b", "", "'quoted"])
+def test_plain_text_is_left_as_written(text):
+    assert safe_cell(text) == text
+
+
+def test_a_day_of_many_rounds_gets_one_sheet_of_rounds():
+    people = [{"id": "a"}, {"id": "b"}]
+    rounds = [{"id": f"r{k}", "groups": 1} for k in range(150)]
+    instance = Instance.model_validate({"name": "t", "participants": people, "rounds": rounds})
+    plan = {
+        "rounds": [
+            {
+                "id": f"r{k}",
+                "groups": [{"id": f"r{k}-1", "members": ["a", "b"], "visitor": None, "duties": {}}],
+            }
+            for k in range(150)
+        ]
+    }
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(instance, plan)))
+    assert book.sheetnames == ["Itinerary", "Round"]
+    rows = values(book["Round"])
+    assert rows[0][:3] == ["Round", "Group", "Participant"] and len(rows) == 301
+    assert rows[-1][:2] == ["r149", "r149-1"]

@@ -85,17 +85,35 @@ def same_organisation_bound(problem: Problem) -> int:
         if orgs.of[a] >= 0 and orgs.of[a] == orgs.of[b]
         for k in groupings
     )
-    total = 0
+    crowded = np.zeros((problem.n_groupings, len(orgs.values)), dtype=np.int64)
+    for r, shape in enumerate(problem.rounds):
+        members = orgs.of[problem.present[r] & (orgs.of >= 0)]
+        counts = np.bincount(members, minlength=len(orgs.values))
+        pairs = _fewest_pairs_each(counts, len(shape.groups))
+        crowded[shape.grouping] = np.maximum(crowded[shape.grouping], pairs)
+    for (k, o), pairs in forced.items():
+        crowded[k, o] = max(crowded[k, o], pairs)
+    return int(crowded.sum())
+
+
+def _fewest_pairs_each(people: np.ndarray, groups: int) -> np.ndarray:
+    """`fewest_pairs` of each count in `people`, over the same number of groups."""
+    q, extra = np.divmod(people, groups)
+    return extra * (q + 1) * q // 2 + (groups - extra) * q * (q - 1) // 2
+
+
+def least_company(problem: Problem) -> np.ndarray:
+    """Per person, the fewest others they sit with over the day: in each grouping they
+    attend, the smallest group's least size (less themselves) of its roomiest round they
+    attend."""
+    seats = np.zeros(problem.n, dtype=np.int64)
     for k in range(problem.n_groupings):
-        for o in range(len(orgs.values)):
-            crowded = max(
-                fewest_pairs(
-                    int((problem.present[r] & (orgs.of == o)).sum()), len(problem.rounds[r].groups)
-                )
-                for r in problem.rounds_of_grouping(k)
-            )
-            total += max(crowded, forced[k, o])
-    return total
+        best = np.full(problem.n, np.iinfo(np.int64).min)
+        for r in problem.rounds_of_grouping(k):
+            smallest = min(g.min_size for g in problem.rounds[r].groups) - 1
+            best = np.where(problem.present[r], np.maximum(best, smallest), best)
+        seats += np.where(best > np.iinfo(np.int64).min, best, 0)
+    return seats
 
 
 def repeat_pairs_bound(problem: Problem) -> int:
@@ -106,14 +124,7 @@ def repeat_pairs_bound(problem: Problem) -> int:
         for k in range(problem.n_groupings)
     ]
     by_pairs = sum(per_grouping) - comb(problem.n, 2)
-    by_person = 0
-    for q in range(problem.n):
-        seats = 0
-        for k in range(problem.n_groupings):
-            rounds = [r for r in problem.rounds_of_grouping(k) if problem.present[r, q]]
-            if rounds:
-                seats += max(min(g.min_size for g in problem.rounds[r].groups) - 1 for r in rounds)
-        by_person += max(0, seats - (problem.n - 1))
+    by_person = int(np.maximum(0, least_company(problem) - (problem.n - 1)).sum())
     kept_together = sum(len(k) - 1 for k in forced_meetings(problem).values())
     return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem), kept_together)
 
@@ -150,12 +161,11 @@ def duty_repeats_bound(problem: Problem) -> int:
     seats = sum(
         len(problem.rounds[r].groups) * d.per_group for d in problem.duties for r in d.rounds
     )
-    holders = 0
-    for q in range(problem.n):
-        holders += any(
-            d.eligible[q] and problem.present[r, q] for d in problem.duties for r in d.rounds
-        )
-    return max(0, seats - holders)
+    may_hold = np.zeros(problem.n, dtype=bool)
+    for d in problem.duties:
+        for r in d.rounds:
+            may_hold |= d.eligible & problem.present[r]
+    return max(0, seats - int(may_hold.sum()))
 
 
 def pairs_bound(problem: Problem, term_index: int) -> float:
@@ -357,14 +367,36 @@ _COMPUTED: dict[int, tuple[weakref.ref, dict[str, float]]] = {}
 
 
 def metric_bounds(problem: Problem) -> dict[str, float]:
-    """A lower bound for every term of the objective, keyed like the plan's metrics."""
-    key = id(problem)
-    known = _COMPUTED.get(key)
-    if known is not None and known[0]() is problem:
-        return dict(known[1])
-    bounds = _metric_bounds(problem)
-    _COMPUTED[key] = (weakref.ref(problem, lambda _: _COMPUTED.pop(key, None)), bounds)
-    return dict(bounds)
+    """A lower bound for every term of the objective, keyed like the plan's metrics;
+    computed once for a problem and for the problems made from it that bound alike."""
+    known = _COMPUTED.get(id(problem))
+    if known is None or known[0]() is not problem:
+        alike = (
+            bounds
+            for ref, bounds in list(_COMPUTED.values())
+            if (other := ref()) is not None and _bound_alike(other, problem)
+        )
+        bounds = next(alike, None) or _metric_bounds(problem)
+        key = id(problem)
+        _COMPUTED[key] = (weakref.ref(problem, lambda _: _COMPUTED.pop(key, None)), bounds)
+        known = _COMPUTED[key]
+    return dict(known[1])
+
+
+def _bound_alike(a: Problem, b: Problem) -> bool:
+    """The same day and objective (shared, as `dataclasses.replace` keeps them: a strategy
+    relaxing a problem's lists or its earlier plan) and equal `together` lists, the one
+    other field the bounds read."""
+    return (
+        a.instance is b.instance
+        and a.rounds is b.rounds
+        and a.present is b.present
+        and a.organisation is b.organisation
+        and a.duties is b.duties
+        and a.objective is b.objective
+        and len(a.together) == len(b.together)
+        and all(np.array_equal(x, y) for x, y in zip(a.together, b.together, strict=True))
+    )
 
 
 def _metric_bounds(problem: Problem) -> dict[str, float]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from allocator.analysis.bounds import least_company
 from allocator.model.errors import Conflict
 from allocator.model.problem import Problem
 
@@ -186,17 +187,11 @@ def _max_meetings(p: Problem) -> Iterable[Conflict]:
     person can be met at most max_meetings times."""
     if p.max_meetings is None:
         return
-    for q in range(p.n):
-        seats = 0
-        for k in range(p.n_groupings):
-            rounds = [r for r in p.rounds_of_grouping(k) if p.present[r, q]]
-            if rounds:
-                seats += max(min(g.min_size for g in p.rounds[r].groups) - 1 for r in rounds)
-        if seats > p.max_meetings * (p.n - 1):
-            yield Conflict(
-                "max_meetings",
-                f"`{p.instance.participants[q].id}` sits with at least {seats} people over the day, but there are "
-                f"only {p.n - 1} others to meet at most {p.max_meetings} time(s) each",
-                "raise max_meetings, use smaller groups or fewer rounds",
-            )
-            return
+    seats = least_company(p)
+    for q in np.flatnonzero(seats > p.max_meetings * (p.n - 1))[:1].tolist():
+        yield Conflict(
+            "max_meetings",
+            f"`{p.instance.participants[q].id}` sits with at least {seats[q]} people over the day, but there are "
+            f"only {p.n - 1} others to meet at most {p.max_meetings} time(s) each",
+            "raise max_meetings, use smaller groups or fewer rounds",
+        )

@@ -5,7 +5,8 @@ models and the plan's JSON, never the solvers' compiled layout, so a bug in
 the layout cannot hide itself here.
 
 A *seating* is the plan read back into participant indices: for each round
-(in instance order), a dict from group id to the indices of its members.
+(in instance order), a dict from group id to the indices of its members. Meetings are
+counted from group memberships (`meetings.py`), never by listing a plenary's pairs.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from allocator.evaluation.meetings import (
+    ABSENT,
+    Vectors,
+    meetings_of,
+    pairs_met,
+    pairs_met_per_grouping,
+)
 from allocator.model.instance import AttributeValue, Instance, Participant, Term
 
 Seating = list[dict[str, list[int]]]
-Pair = tuple[int, int]
 
 
 def attribute_value(person: Participant, attribute: str) -> AttributeValue | None:
@@ -64,27 +71,32 @@ def seating(instance: Instance, plan: dict[str, Any]) -> Seating:
     return seats
 
 
-def grouping_pairs(instance: Instance, seats: Seating) -> list[set[Pair]]:
-    """The pairs (i < j) meeting in each grouping: a pair sharing a group in several of
-    its rounds meets there once."""
+def seat_vectors(instance: Instance, seats: Seating) -> Vectors:
+    """Per round, each participant's group (its position in the round) or ABSENT."""
+    vectors = []
+    for groups in seats:
+        v = np.full(len(instance.participants), ABSENT, dtype=np.int64)
+        for g, members in enumerate(groups.values()):
+            v[members] = g
+        vectors.append(v)
+    return vectors
+
+
+def groupings(instance: Instance, vectors: Vectors) -> list[Vectors]:
+    """The rounds' vectors, gathered by grouping."""
     grouping = grouping_of_rounds(instance)
-    pairs: list[set[Pair]] = [set() for _ in range(max(grouping) + 1)]
-    for k, groups in enumerate(seats):
-        met = pairs[grouping[k]]
-        for members in groups.values():
-            ordered = sorted(members)
-            for a, i in enumerate(ordered):
-                for j in ordered[a + 1 :]:
-                    met.add((i, j))
-    return pairs
+    gathered: list[Vectors] = [[] for _ in range(max(grouping) + 1)]
+    for k, v in enumerate(vectors):
+        gathered[grouping[k]].append(v)
+    return gathered
 
 
-def meeting_counts(instance: Instance, seats: Seating) -> Counter[Pair]:
-    """For every pair that meets at all, the number of groupings in which it meets."""
-    counts: Counter[Pair] = Counter()
-    for met in grouping_pairs(instance, seats):
-        counts.update(met)
-    return counts
+def codes_of(values: list[object]) -> np.ndarray:
+    """Integer codes of values, ABSENT for None."""
+    index: dict[object, int] = {}
+    return np.array(
+        [ABSENT if v is None else index.setdefault(v, len(index)) for v in values], dtype=np.int64
+    )
 
 
 def round_imbalance(instance: Instance, groups: dict[str, list[int]], attribute: str) -> Fraction:
@@ -122,41 +134,37 @@ def _imbalance(instance: Instance, seats: Seating, attribute: str) -> float:
     return float(total)
 
 
-def _same_organisation(instance: Instance, counts: Counter[Pair]) -> float:
+def _same_organisation(instance: Instance, by_grouping: list[Vectors]) -> float:
     """Each grouping in which a same-organisation pair meets counts once."""
-    people = instance.participants
-    return float(
-        sum(
-            met
-            for (i, j), met in counts.items()
-            if people[i].organisation is not None
-            and people[i].organisation == people[j].organisation
-        )
-    )
+    organisation = codes_of([p.organisation for p in instance.participants])
+    return float(pairs_met_per_grouping(by_grouping, organisation))
 
 
-def _repeat_pairs(counts: Counter[Pair]) -> float:
-    """A pair meeting in m groupings counts m − 1."""
-    return float(sum(met - 1 for met in counts.values() if met > 1))
+def _repeat_pairs(by_grouping: list[Vectors]) -> float:
+    """A pair meeting in m groupings counts m − 1: the meetings summed over groupings, less
+    the pairs that meet at all."""
+    every_round = [v for vectors in by_grouping for v in vectors]
+    return float(pairs_met_per_grouping(by_grouping) - pairs_met(every_round))
 
 
-def _pairs(instance: Instance, term: Term, counts: Counter[Pair]) -> float:
+def _pairs(instance: Instance, term: Term, by_grouping: list[Vectors]) -> float:
     """Minus Σ weight(pair) × groupings met; the matrix is read at [i][j] with i < j."""
-    if not counts:
-        return 0.0
     if term.matrix is not None:
         matrix = np.asarray(term.matrix, dtype=float)
-        firsts = np.fromiter((i for i, _ in counts), dtype=np.int64, count=len(counts))
-        seconds = np.fromiter((j for _, j in counts), dtype=np.int64, count=len(counts))
-        met = np.fromiter(counts.values(), dtype=float, count=len(counts))
-        return -float(np.dot(matrix[firsts, seconds], met)) + 0.0
-    person = {p.id: i for i, p in enumerate(instance.participants)}
-    weights: Counter[Pair] = Counter()
-    for a, b, weight in term.pairs or []:
-        if a in person and b in person and a != b:
-            i, j = sorted((person[a], person[b]))
-            weights[(i, j)] += weight
-    return -float(sum(weight * counts[pair] for pair, weight in weights.items())) + 0.0
+        first, second = np.nonzero(np.triu(matrix, k=1))
+        weights = matrix[first, second]
+    else:
+        person = {p.id: i for i, p in enumerate(instance.participants)}
+        listed = [
+            (*sorted((person[a], person[b])), weight)
+            for a, b, weight in term.pairs or []
+            if a in person and b in person and a != b
+        ]
+        first = np.array([i for i, _, _ in listed], dtype=np.int64)
+        second = np.array([j for _, j, _ in listed], dtype=np.int64)
+        weights = np.array([w for _, _, w in listed], dtype=float)
+    met = meetings_of(by_grouping, first, second)
+    return -float(np.dot(weights, met)) + 0.0
 
 
 def _duty_repeats(instance: Instance, plan: dict[str, Any]) -> float:
@@ -176,17 +184,17 @@ def evaluate(instance: Instance, plan: dict[str, Any]) -> dict[str, float]:
     The plan must pass verify's `structure` rule; this function does not re-check it.
     """
     seats = seating(instance, plan)
-    counts = meeting_counts(instance, seats)
+    by_grouping = groupings(instance, seat_vectors(instance, seats))
     metrics: dict[str, float] = {}
     for term in instance.effective_objective():
         if term.term == "same_organisation":
-            metrics[term.key] = _same_organisation(instance, counts)
+            metrics[term.key] = _same_organisation(instance, by_grouping)
         elif term.term == "repeat_pairs":
-            metrics[term.key] = _repeat_pairs(counts)
+            metrics[term.key] = _repeat_pairs(by_grouping)
         elif term.term == "imbalance":
             metrics[term.key] = _imbalance(instance, seats, term.attribute or "")
         elif term.term == "pairs":
-            metrics[term.key] = _pairs(instance, term, counts)
+            metrics[term.key] = _pairs(instance, term, by_grouping)
         else:
             metrics[term.key] = _duty_repeats(instance, plan)
     return metrics

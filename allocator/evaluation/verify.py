@@ -8,6 +8,8 @@ never an exception, and the rules that need a sound seating are then skipped.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,14 +20,18 @@ from allocator.evaluation.evaluate import (
     Seating,
     attribute_value,
     evaluate,
-    meeting_counts,
+    groupings,
     objective_value,
+    seat_vectors,
 )
+from allocator.evaluation.meetings import pairs_meeting_more_than
 from allocator.model.instance import Instance
+from allocator.model.limits import excerpt, named
 
 Bounds = tuple[int, int | None]
 TOLERANCE = 1e-6
 NAMES_SHOWN = 10
+PAIRS_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,10 @@ class _PlanReader:
         got = [r.get("id") if isinstance(r, dict) else None for r in rounds]
         expected = [r.id for r in self.instance.rounds]
         if got != expected:
-            self.seating_problem(f"the plan's rounds are {got}, expected {expected} in this order")
+            self.seating_problem(
+                f"the plan's rounds are {excerpt(got, 200)}, expected {excerpt(expected, 200)}"
+                " in this order"
+            )
             return None
         seats, visitors, duties = [], [], []
         for k, plan_round in enumerate(rounds):
@@ -263,6 +272,54 @@ class _PlanReader:
             else:
                 read[name] = holders
         return read
+
+
+Seats = dict[str, dict[str, list[str]]]
+
+
+def read_seats(plan: Any) -> tuple[Seats, list[str]]:
+    """Round id → group id → member ids of a plan made for another version of the instance
+    (the earlier plan of a day-of repair: people and groups may have changed since), read
+    as `verify` reads plans, without trusting any of it: every malformed part is a problem
+    in the same words, and nothing is guessed. Ids unknown to the instance are not
+    problems here."""
+    if not isinstance(plan, dict):
+        return {}, ["the plan is not a JSON object"]
+    rounds = plan.get("rounds")
+    if not isinstance(rounds, list):
+        return {}, ["the plan has no `rounds` list"]
+    seats: Seats = {}
+    problems: list[str] = []
+    for k, plan_round in enumerate(rounds, start=1):
+        rid = plan_round.get("id") if isinstance(plan_round, dict) else None
+        if not isinstance(rid, str) or rid in seats:
+            problems.append(f"round #{k} is not an object with a string `id` of its own")
+            continue
+        seats[rid] = _read_groups(rid, plan_round.get("groups"), problems)
+    return seats, problems[:NAMES_SHOWN]
+
+
+def _read_groups(rid: str, groups: Any, problems: list[str]) -> dict[str, list[str]]:
+    if not isinstance(groups, list):
+        problems.append(f"round {named(rid)}: `groups` is not a list")
+        return {}
+    read: dict[str, list[str]] = {}
+    seated: set[str] = set()
+    for n, group in enumerate(groups, start=1):
+        gid = group.get("id") if isinstance(group, dict) else None
+        members = group.get("members") if isinstance(group, dict) else None
+        where = f"round {named(rid)} group {named(gid)}"
+        if not isinstance(gid, str) or gid in read:
+            problems.append(f"round {named(rid)}: group #{n} is not an object with a string `id`")
+        elif not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"{where}: `members` is not a list of participant ids")
+        else:
+            read[gid] = members
+            twice = [m for m in members if m in seated]
+            seated.update(members)
+            if twice:
+                problems.append(f"{where}: {_listing(twice)} sit in two groups of the round")
+    return read
 
 
 def _check_sizes(plan: _Plan) -> Iterator[str]:
@@ -541,12 +598,14 @@ def _check_fixed(plan: _Plan) -> Iterator[str]:
 
 
 def _check_max_meetings(plan: _Plan) -> Iterator[str]:
-    """Each offending pair, with the rounds where it shared a group."""
+    """Each offending pair (the first hundred, then how many more), with the rounds where
+    it shared a group."""
     limit = plan.instance.constraints.max_meetings
     if limit is None:
         return
-    counts = meeting_counts(plan.instance, plan.seats)
-    for (i, j), met in sorted(pair for pair in counts.items() if pair[1] > limit):
+    by_grouping = groupings(plan.instance, seat_vectors(plan.instance, plan.seats))
+    offending = pairs_meeting_more_than(by_grouping, limit)
+    for i, j, met in itertools.islice(offending, PAIRS_SHOWN):
         shared = [
             f"{rid} ({plan.group_of[k][i]})"
             for k, rid, _ in plan.rounds()
@@ -556,10 +615,14 @@ def _check_max_meetings(plan: _Plan) -> Iterator[str]:
             f"{plan.who([i])} and {plan.who([j])} meet in {met} groupings (max {limit}):"
             f" {', '.join(shared)}"
         )
+    more = sum(1 for _ in offending)
+    if more:
+        yield f"… and {more} more pairs meeting in more than {limit} groupings"
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number (JSON has no NaN; a plan holding one was not written by allocate)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _close(claimed: float, truth: float) -> bool:
@@ -567,32 +630,62 @@ def _close(claimed: float, truth: float) -> bool:
     return abs(claimed - truth) <= TOLERANCE * max(1.0, abs(truth))
 
 
+CLAIMS = ("seconds", "time_limit", "seed", "objective", "bound")
+"""Numbers a plan states about itself; each must be finite when present."""
+
+
 def _check_metrics(plan: _Plan) -> Iterator[str]:
-    """Only when the plan reports `metrics`: those, `objective` and `bound` against a recount."""
-    metrics = plan.raw.get("metrics")
-    if metrics is None or not plan.duties_readable:
+    """Every metric and the objective recounted, whether or not the plan states them, and
+    each claim it makes checked against the recount: `metrics`, `objective`, `bound` (not
+    above the objective), `metric_bounds` (each not above its metric)."""
+    if not plan.duties_readable:
+        return
+    truth = evaluate(plan.instance, plan.raw)
+    objective = objective_value(plan.instance, truth)
+    for key in CLAIMS:
+        value = plan.raw.get(key)
+        if value is not None and not _is_number(value):
+            yield f"{key} is {excerpt(value)}, not a finite number"
+    yield from _claimed_metrics(plan.raw.get("metrics"), truth)
+    claimed = plan.raw.get("objective")
+    if _is_number(claimed) and not _close(claimed, objective):
+        yield f"objective is {claimed!r} but Σ weight × metric recounts to {objective}"
+    bound = plan.raw.get("bound")
+    if _is_number(bound) and bound > objective + TOLERANCE * max(1.0, abs(objective)):
+        yield f"bound {bound} is above the recounted objective {objective}"
+    yield from _claimed_bounds(plan.raw.get("metric_bounds"), truth)
+
+
+def _claimed_metrics(metrics: Any, truth: dict[str, float]) -> Iterator[str]:
+    if metrics is None:
         return
     if not isinstance(metrics, dict):
         yield "`metrics` is not an object"
         return
-    truth = evaluate(plan.instance, plan.raw)
     for key, value in truth.items():
         if key not in metrics:
             yield f"metric `{key}` is missing (recounted: {value})"
         elif not _is_number(metrics[key]) or not _close(metrics[key], value):
-            yield f"metric `{key}` is {metrics[key]!r} but recounts to {value}"
+            yield f"metric `{key}` is {excerpt(metrics[key])} but recounts to {value}"
     for key in metrics:
         if key not in truth:
-            yield f"metric `{key}` is not a term of the objective"
-    objective = objective_value(plan.instance, truth)
-    claimed = plan.raw.get("objective")
-    if claimed is not None and (not _is_number(claimed) or not _close(claimed, objective)):
-        yield f"objective is {claimed!r} but Σ weight × metric recounts to {objective}"
-    bound = plan.raw.get("bound")
-    if bound is not None and not _is_number(bound):
-        yield f"bound is {bound!r}, not a number"
-    elif bound is not None and bound > objective + TOLERANCE * max(1.0, abs(objective)):
-        yield f"bound {bound} is above the recounted objective {objective}"
+            yield f"metric {named(key)} is not a term of the objective"
+
+
+def _claimed_bounds(bounds: Any, truth: dict[str, float]) -> Iterator[str]:
+    """A lower bound above the value it bounds is no bound."""
+    if bounds is None:
+        return
+    if not isinstance(bounds, dict):
+        yield "`metric_bounds` is not an object"
+        return
+    for key, bound in bounds.items():
+        if key not in truth:
+            yield f"metric bound {named(key)} is not a term of the objective"
+        elif not _is_number(bound):
+            yield f"metric bound `{key}` is {excerpt(bound)}, not a finite number"
+        elif bound > truth[key] + TOLERANCE * max(1.0, abs(truth[key])):
+            yield f"metric bound `{key}` is {bound}, above the recounted metric {truth[key]}"
 
 
 RULES: tuple[tuple[str, Callable[[_Plan], Iterator[str]]], ...] = (

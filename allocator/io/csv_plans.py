@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from allocator.model.instance import Instance
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LEADING_BLANKS = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]*"
+)
+"""Spaces, controls and invisible format characters a spreadsheet may skip before `=`."""
 
 
 def safe_cell(value: object) -> str:
-    """A cell no spreadsheet runs as a formula: a leading = + - @ tab or CR gets a quote
-    mark in front, so `=HYPERLINK(...)` shows as text and stays readable."""
+    """A cell no spreadsheet runs as a formula: a leading = + - @ tab or CR, even behind
+    spaces or control characters (`\\x0b=cmd|…`), gets a quote mark in front, so
+    `=HYPERLINK(...)` shows as text and stays readable."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    start = text[LEADING_BLANKS.match(text).end() :]
+    return (
+        "'" + text if text.startswith(FORMULA_STARTS) or start.startswith(FORMULA_STARTS) else text
+    )
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:
@@ -78,12 +87,16 @@ def visitors_csv(instance: Instance, plan: dict[str, Any]) -> str:
     return _table(["visitor", "round", "group"], rows)
 
 
+def seating_plan_names(instance: Instance) -> list[str]:
+    """The CSV files of a plan of this instance: `visitors.csv` only when it has visitors."""
+    return ["itinerary.csv", "groups.csv", *(["visitors.csv"] if instance.visitors else [])]
+
+
 def seating_plans(instance: Instance, plan: dict[str, Any]) -> dict[str, str]:
-    """File name → CSV text; `visitors.csv` only when the instance has visitors."""
-    files = {
-        "itinerary.csv": itinerary_csv(instance, plan),
-        "groups.csv": groups_csv(instance, plan),
+    """File name → CSV text, for each of `seating_plan_names`."""
+    tables = {
+        "itinerary.csv": itinerary_csv,
+        "groups.csv": groups_csv,
+        "visitors.csv": visitors_csv,
     }
-    if instance.visitors:
-        files["visitors.csv"] = visitors_csv(instance, plan)
-    return files
+    return {name: tables[name](instance, plan) for name in seating_plan_names(instance)}

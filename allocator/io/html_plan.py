@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from html import escape
 from typing import Any
 
+import numpy as np
+
+from allocator.evaluation.meetings import ABSENT, distinct_met
 from allocator.i18n import labels, metric_label, number
 from allocator.model.instance import Instance, Participant
 
@@ -21,6 +24,10 @@ Labels = dict[str, str]
 Stops = dict[tuple[str, int], tuple[str, str | None, str | None]]
 LARGE_GROUP = 12
 """Groups above this size get a full-width card with members in columns, to fit a page."""
+NUMBERED_ROUND = re.compile(r"[^\W\d]*[ _-]?(\d+)")
+"""A round id that only numbers its round (`round2`, `tour_02`)."""
+MAP_COLUMNS, MAP_ROWS = 30, 60
+"""Groups and organisations a heat map shows whole, at most (one printed page)."""
 
 CSS = """
 @page { size: A4; margin: 12mm; }
@@ -89,19 +96,31 @@ def _e(value: object) -> str:
 def people_met(plan: Plan) -> dict[str, int]:
     """For each participant seated at least once: how many distinct others they share a
     group with over the day — the "new people met" organisers ask about."""
-    met: dict[str, set[str]] = defaultdict(set)
-    for rnd in plan["rounds"]:
-        for group in rnd["groups"]:
-            for pid in group["members"]:
-                met[pid].update(group["members"])
-    return {pid: len(others) - 1 for pid, others in met.items()}
+    person: dict[str, int] = {}
+    seats = [
+        [
+            (g, person.setdefault(pid, len(person)))
+            for g, group in enumerate(rnd["groups"])
+            for pid in group["members"]
+        ]
+        for rnd in plan["rounds"]
+    ]
+    vectors = []
+    for seated in seats:
+        v = np.full(len(person), ABSENT, dtype=np.int64)
+        for g, k in seated:
+            v[k] = g
+        vectors.append(v)
+    met = distinct_met(vectors)
+    return {pid: int(met[k]) for pid, k in person.items()}
 
 
 def round_name(position: int, rid: str, words: Labels) -> str:
     """`Tour 2`, with the id too when it says more than the position (`Tour 2 · case1`, but
     not for `round2` or `rotation2`)."""
     title = f"{words['round']} {position + 1}"
-    redundant = re.fullmatch(rf"[^\W\d]*[ _-]?0*{position + 1}", rid)
+    numbered = NUMBERED_ROUND.fullmatch(rid)
+    redundant = numbered is not None and int(numbered[1]) == position + 1
     return title if redundant else f"{title} · {rid}"
 
 
@@ -216,25 +235,60 @@ def _mixing(instance: Instance, plan: Plan, words: Labels) -> str:
 
 
 def _heat_map(instance: Instance, rnd: dict[str, Any], position: int, words: Labels) -> str:
+    """The whole table when it fits a page; for a larger round, only the cells that make
+    same-organisation pairs (a 2,500-table round would be a 10-million-cell table)."""
     organisation = {p.id: p.organisation for p in instance.participants}
     counts = [
         Counter(organisation[pid] for pid in group["members"] if organisation[pid])
         for group in rnd["groups"]
     ]
-    totals = sum(counts, Counter())
+    totals: Counter[str] = Counter()
+    for count in counts:
+        totals.update(count)
+    columns = list(range(len(counts)))
     orgs = sorted(totals, key=lambda org: (-totals[org], _sort_key(org)))
-    head = "".join(f"<th>{k}</th>" for k in range(1, len(rnd["groups"]) + 1))
+    note = ""
+    if len(columns) > MAP_COLUMNS or len(orgs) > MAP_ROWS:
+        columns, orgs, note = _crowded_cells(counts, totals, words)
+    head = "".join(f"<th>{k + 1}</th>" for k in columns)
     rows = [
         f'<tr><th class="org">{_e(org)}</th>'
-        + "".join(f'<td class="h{min(c[org], 4)}">{c[org]}</td>' for c in counts)
+        + "".join(f'<td class="h{min(counts[k][org], 4)}">{counts[k][org]}</td>' for k in columns)
         + "</tr>"
         for org in orgs
     ]
     caption = f"{round_name(position, rnd['id'], words)} — {words['group']}"
-    return (
-        f'<div class="map">\n<h4>{_e(caption)}</h4>\n'
-        f'<table class="heat">\n<tr><th></th>{head}</tr>\n' + "\n".join(rows) + "\n</table>\n</div>"
+    table = (
+        f'<table class="heat">\n<tr><th></th>{head}</tr>\n' + "\n".join(rows) + "\n</table>\n"
+        if rows or not note
+        else ""
     )
+    return f'<div class="map">\n<h4>{_e(caption)}</h4>\n{note}{table}</div>'
+
+
+def _crowded_cells(
+    counts: list[Counter[str]], totals: Counter[str], words: Labels
+) -> tuple[list[int], list[str], str]:
+    """The groups holding two or more members of one organisation, and those organisations,
+    the first that fit a page; with a note saying what is shown."""
+    crowded = [k for k, count in enumerate(counts) if any(c > 1 for c in count.values())]
+    worst: dict[str, int] = {}
+    for k in crowded:
+        for org, c in counts[k].items():
+            if c > 1:
+                worst[org] = max(worst.get(org, 0), c)
+    orgs = sorted(worst, key=lambda org: (-worst[org], -totals[org], _sort_key(org)))
+    if not crowded:
+        return [], [], f'<p class="meta">{_e(words["mixing_clear"])}</p>\n'
+    note = words["mixing_crowded"].format(
+        groups=len(counts),
+        organisations=len(totals),
+        shown_groups=min(len(crowded), MAP_COLUMNS),
+        crowded_groups=len(crowded),
+        shown_organisations=min(len(orgs), MAP_ROWS),
+        crowded_organisations=len(orgs),
+    )
+    return crowded[:MAP_COLUMNS], orgs[:MAP_ROWS], f'<p class="meta">{_e(note)}</p>\n'
 
 
 def _round(instance: Instance, plan: Plan, position: int, words: Labels) -> str:

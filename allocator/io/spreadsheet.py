@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from allocator.model.errors import FieldIssue, InputError
 from allocator.model.instance import Instance
+from allocator.model.limits import excerpt
 from allocator.model.validate import parse_instance
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -59,6 +60,9 @@ HEADERS = {
     "role": "role",
     "fonction": "role",
 }
+EMPLOYERS = {"company", "employer", "entreprise", "societe", "employeur"}
+"""Read as the organisation when no `Organisation`/`Structure`… column exists (that one
+wins, and these are then attributes); `Service` is never one (a team within a structure)."""
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,14})")
 
 
@@ -73,13 +77,26 @@ class Sheet:
     rows: list[tuple[int, list[Cell]]]
     typed: bool
     """XLSX cells carry their type; CSV cells are all text."""
+    notes: tuple[str, ...] = ()
+    """What reading changed or could not tell, for the summary (merged cells filled)."""
 
     def where(self, line: int, column: int | None = None) -> str:
         place = f"{self.source} {self.unit} {line}"
         return place if column is None else f'{place}, column "{self.column_name(column)}"'
 
     def column_name(self, column: int) -> str:
-        return self.header[column] or f"#{column + 1}"
+        header = self.header[column] if column < len(self.header) else ""
+        return header or f"#{column + 1}"
+
+
+@dataclass(frozen=True)
+class SheetInstance:
+    """A spreadsheet read as an instance: its JSON data, the validated model, and notes
+    for the organiser (merged cells filled down, no organisation column)."""
+
+    data: Json
+    instance: Instance
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,7 @@ def is_spreadsheet(path: str | Path) -> bool:
 
 def spreadsheet_instance(
     path: str | Path, *, groups: int, rounds: int, round_prefix: str = "round"
-) -> tuple[Json, Instance]:
+) -> SheetInstance:
     """The instance JSON built from a spreadsheet, and its validated model: rounds
     `round1…roundR` of `groups` balanced groups, the default objective."""
     sheet = read_sheet(Path(path))
@@ -114,9 +131,16 @@ def spreadsheet_instance(
         "rounds": [{"id": f"{round_prefix}{k}", "groups": groups} for k in range(1, rounds + 1)],
     }
     try:
-        return data, parse_instance(data)
+        instance = parse_instance(data)
     except InputError as exc:
         raise InputError([_locate(issue, sheet, lines) for issue in exc.issues]) from None
+    notes = list(sheet.notes)
+    if "organisation" not in columns(sheet).fields:
+        notes.append(
+            f"{sheet.source}: no organisation column (Organisation, Structure, Company…):"
+            " colleagues cannot be told apart, so the plan cannot mix organisations"
+        )
+    return SheetInstance(data, instance, tuple(notes))
 
 
 def read_sheet(path: Path) -> Sheet:
@@ -139,12 +163,26 @@ def _read_csv(path: Path) -> Sheet:
     delimiter = hint[1] if hint else _delimiter(text)
     if hint:
         text = "\n" + text[hint.end() :]  # an empty first line keeps the line numbers
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[Cell]]] = []
     start = 1
-    for record in reader:
-        rows.append((start, [cell or None for cell in record]))
-        start = reader.line_num + 1
+    try:
+        for record in reader:
+            rows.append((start, [cell or None for cell in record]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(
+            [
+                FieldIssue(
+                    f"{path.name} line {start}",
+                    f"this row does not read as CSV ({exc}): a quote opened here is not closed"
+                    if "end of data" in str(exc)
+                    else f"this row does not read as CSV ({exc})",
+                    'a quote inside a cell is written twice (""), and a cell holding one is'
+                    " quoted whole",
+                )
+            ]
+        ) from None
     return _with_header(path.name, "line", rows, typed=False)
 
 
@@ -170,23 +208,52 @@ def _delimiter(text: str) -> str:
 
 def _read_xlsx(path: Path) -> Sheet:
     """The first sheet; a formula cell gives its computed value, or its text when the file
-    holds no computed value (files written by programs)."""
-    values, formulas = _load_xlsx(path, data_only=True), _load_xlsx(path, data_only=False)
+    holds no computed value (files written by programs). A merged block holds its value
+    in its first cell only: it is filled into every cell of the block, and noted."""
+    (values, merged), (formulas, _) = (
+        _load_xlsx(path, data_only=True),
+        _load_xlsx(path, data_only=False),
+    )
     rows = [
         (line, [_xlsx_cell(v if v is not None else f) for v, f in zip(shown, raw, strict=True)])
         for line, (shown, raw) in enumerate(zip(values, formulas, strict=True), start=1)
     ]
-    return _with_header(path.name, "row", rows, typed=True)
+    for top, left, bottom, right in merged:
+        for r in range(top, bottom + 1):
+            rows[r - 1][1][left - 1 : right] = [rows[top - 1][1][left - 1]] * (right - left + 1)
+    sheet = _with_header(path.name, "row", rows, typed=True)
+    if merged:
+        blocks = ", ".join(_block(sheet, *block) for block in merged[:5])
+        more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
+        note = f"{path.name}: merged cells filled with their value: {blocks}{more}"
+        sheet = replace(sheet, notes=(note,))
+    return sheet
 
 
-def _load_xlsx(path: Path, *, data_only: bool) -> list[tuple[Any, ...]]:
+def _block(sheet: Sheet, top: int, left: int, bottom: int, right: int) -> str:
+    column = sheet.column_name(left - 1)
+    rows = f"row {top}" if top == bottom else f"rows {top}–{bottom}"
+    return f'column "{column}" {rows}' if left == right else f"{rows}, columns {left}–{right}"
+
+
+def _load_xlsx(
+    path: Path, *, data_only: bool
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, int, int, int]]]:
+    """The first sheet's rows, and its merged blocks as (top, left, bottom, right), 1-based."""
     try:
         book = openpyxl.load_workbook(path, data_only=data_only)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _file_issue(
-            path, f"not a readable .xlsx workbook ({exc})", "save it again as .xlsx"
+            path, f"not a readable .xlsx workbook ({excerpt(str(exc))})", "save it again as .xlsx"
         ) from None
-    return list(book.worksheets[0].iter_rows(min_row=1, min_col=1, values_only=True))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(min_row=1, min_col=1, values_only=True))
+    merged = sorted(
+        (m.min_row, m.min_col, min(m.max_row, len(rows)), m.max_col)
+        for m in sheet.merged_cells.ranges
+        if m.min_row <= len(rows)
+    )
+    return rows, merged
 
 
 def _xlsx_cell(value: Any) -> Cell:
@@ -232,6 +299,8 @@ def columns(sheet: Sheet) -> Columns:
                 )
             continue
         kind = HEADERS.get(normalise_header(title))
+        if kind is None and normalise_header(title) in EMPLOYERS and not _has_organisation(sheet):
+            kind = "organisation"
         target, key = (found, kind) if kind else (attributes, title)
         if key in target:
             first = sheet.column_name(target[key])
@@ -247,6 +316,10 @@ def columns(sheet: Sheet) -> Columns:
     if issues:
         raise InputError(issues)
     return Columns(found, attributes)
+
+
+def _has_organisation(sheet: Sheet) -> bool:
+    return any(HEADERS.get(normalise_header(t)) == "organisation" for t in sheet.header if t)
 
 
 def participants(sheet: Sheet) -> tuple[list[int], list[Json]]:

@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
 
 from allocator.i18n import labels
 from allocator.io.csv_plans import safe_cell
@@ -23,17 +24,24 @@ from allocator.model.instance import Instance
 Plan = dict[str, Any]
 Row = list[str | None]
 MAX_WIDTH = 50
+MAX_ROUND_SHEETS = 100
+"""Rounds that get a sheet each; beyond, one sheet holds them all."""
+MAX_COLUMNS = 16_384
+"""Excel's widest sheet: beyond, the itinerary has a row per seat."""
 
 
 def workbook_bytes(instance: Instance, plan: Plan, lang: str = "en") -> bytes:
-    """The .xlsx file's bytes: the itinerary first, then one sheet per round."""
+    """The .xlsx file's bytes: the itinerary first, then one sheet per round (streamed:
+    100,000 rows take seconds, not the minute a workbook held whole in memory takes)."""
     words = labels(lang)
-    book = Workbook()
+    book = Workbook(write_only=True)
     names: set[str] = set()
-    _fill(book.active, _sheet_name(words["itinerary"], names), *_itinerary(instance, plan, words))
-    for rnd in plan["rounds"]:
-        sheet = book.create_sheet()
-        _fill(sheet, _sheet_name(rnd["id"], names), *_round_rows(instance, rnd, words))
+    _fill(book, _sheet_name(words["itinerary"], names), *_itinerary(instance, plan, words))
+    if len(plan["rounds"]) > MAX_ROUND_SHEETS:
+        _fill(book, _sheet_name(words["round"], names), *_all_rounds(instance, plan, words))
+    else:
+        for rnd in plan["rounds"]:
+            _fill(book, _sheet_name(rnd["id"], names), *_round_rows(instance, rnd, words))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -58,12 +66,20 @@ def _itinerary(instance: Instance, plan: Plan, words: dict[str, str]) -> tuple[R
         for pid in group["members"]
     }
     rounds = [rnd["id"] for rnd in plan["rounds"]]
-    header = [words["participant"], words["organisation"], words["role"], "id", *rounds]
+    person = [words["participant"], words["organisation"], words["role"], "id"]
+    if len(person) + len(rounds) > MAX_COLUMNS:  # a row per seat instead of a column per round
+        rows = [
+            [p.display_name, p.organisation, p.role, p.id, r, seat[p.id, r]]
+            for p in instance.participants
+            for r in rounds
+            if (p.id, r) in seat
+        ]
+        return [*person, words["round"], words["group"]], rows
     rows = [
         [p.display_name, p.organisation, p.role, p.id, *(seat.get((p.id, r)) for r in rounds)]
         for p in instance.participants
     ]
-    return header, rows
+    return [*person, *rounds], rows
 
 
 def _round_rows(
@@ -100,20 +116,37 @@ def _round_rows(
     return header, rows
 
 
-def _fill(sheet: Worksheet, title: str, header: Row, rows: list[Row]) -> None:
+def _all_rounds(instance: Instance, plan: Plan, words: dict[str, str]) -> tuple[Row, list[Row]]:
+    """Every round in one sheet, a first column saying which (a sheet per round costs its
+    own, and a day of thousands of rounds is no workbook of thousands of sheets)."""
+    header, _ = _round_rows(instance, {"groups": []}, words)
+    rows = [
+        [rnd["id"], *row] for rnd in plan["rounds"] for row in _round_rows(instance, rnd, words)[1]
+    ]
+    return [words["round"], *header], rows
+
+
+def _fill(book: Workbook, title: str, header: Row, rows: list[Row]) -> None:
     """Text cells made safe, a bold frozen header with filters, columns as wide as their text."""
-    sheet.title = title
-    for row in [header, *rows]:
-        sheet.append([_text(value) for value in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet = book.create_sheet(title)
+    table = [[_text(value) for value in row] for row in [header, *rows]]
+    for k in range(len(header)):
+        width = max(len(row[k] or "") for row in table)
+        sheet.column_dimensions[get_column_letter(k + 1)].width = min(width + 2, MAX_WIDTH)
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for column in sheet.columns:
-        width = max(len(str(cell.value or "")) for cell in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(width + 2, MAX_WIDTH)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(table)}"
+    sheet.append([_bold(sheet, value) for value in table[0]])
+    for row in table[1:]:
+        sheet.append(row)
+
+
+def _bold(sheet: Any, value: str | None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _text(value: object) -> str | None:
-    """Formula-safe text without the control characters an .xlsx cannot hold; None stays empty."""
-    return None if value is None else ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
+    """Formula-safe text without the control characters an .xlsx cannot hold (removed
+    first: `\\x0b=cmd` must not become a formula once the \\x0b is gone); None stays empty."""
+    return None if value is None else safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))

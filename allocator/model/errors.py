@@ -13,9 +13,12 @@ class FieldIssue:
     message: str
     hint: str = ""
 
+    def lines(self) -> list[str]:
+        lines = [f"{self.path or '(instance)'}: {self.message}"]
+        return [*lines, f"    hint: {self.hint}"] if self.hint else lines
+
     def __str__(self) -> str:
-        text = f"{self.path or '(instance)'}: {self.message}"
-        return f"{text}\n    hint: {self.hint}" if self.hint else text
+        return "\n".join(self.lines())
 
 
 class InputError(Exception):
@@ -34,9 +37,12 @@ class Conflict:
     message: str
     suggestion: str = ""
 
+    def lines(self) -> list[str]:
+        lines = [f"[{self.rule}] {self.message}"]
+        return [*lines, f"    suggestion: {self.suggestion}"] if self.suggestion else lines
+
     def __str__(self) -> str:
-        text = f"[{self.rule}] {self.message}"
-        return f"{text}\n    suggestion: {self.suggestion}" if self.suggestion else text
+        return "\n".join(self.lines())
 
 
 class InfeasibleError(Exception):

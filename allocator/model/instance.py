@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from allocator.model.limits import MAX_GROUPS
+
 Id = Annotated[str, Field(min_length=1)]
 AttributeValue = str | int | float
 TermName = Literal["same_organisation", "repeat_pairs", "imbalance", "pairs", "duty_repeats"]
@@ -79,9 +81,11 @@ class GroupSpec(_Strict):
 
 class Round(_Strict):
     id: Id
-    groups: Annotated[int, Field(ge=1)] | Annotated[list[GroupSpec], Field(min_length=1)] | None = (
-        None
-    )
+    groups: (
+        Annotated[int, Field(ge=1, le=MAX_GROUPS)]
+        | Annotated[list[GroupSpec], Field(min_length=1, max_length=MAX_GROUPS)]
+        | None
+    ) = None
     min_size: Annotated[int, Field(ge=0)] | None = None
     max_size: Annotated[int, Field(ge=0)] | None = None
     same_groups_as: Id | None = None

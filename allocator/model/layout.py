@@ -52,9 +52,10 @@ def _explicit_groups(rnd: Round) -> list[tuple[str, int | None, int | None]]:
 
 
 def _sized(
-    raw: list[tuple[str, int | None, int | None]], rnd: Round, n_present: int
+    raw: list[tuple[str, int | None, int | None]], rnd: Round, n_present: int, n: int
 ) -> tuple[tuple[GroupShape, ...], bool]:
-    """Apply the round's bounds to groups that set none; balance when no bound is given at all."""
+    """Apply the round's bounds to groups that set none; balance when no bound is given at
+    all. A max_size above the n participants caps nothing: it is read as no max."""
     gives_bound = rnd.min_size is not None or rnd.max_size is not None
     gives_bound = gives_bound or any(lo is not None or hi is not None for _, lo, hi in raw)
     if not gives_bound:
@@ -64,8 +65,9 @@ def _sized(
     for gid, lo, hi in raw:
         if lo is None and hi is None:
             lo, hi = rnd.min_size, rnd.max_size
+        low = lo if lo is not None else 0
         shapes.append(
-            GroupShape(gid, lo if lo is not None else 0, hi if hi is not None else n_present)
+            GroupShape(gid, low, hi if hi is not None and hi <= n else max(low, n_present))
         )
     return tuple(shapes), False
 
@@ -82,14 +84,16 @@ def round_shapes(instance: Instance) -> list[RoundShape]:
             raw = [(g.id, None, None) for g in shapes[src].groups]
             if rnd.min_size is None and rnd.max_size is None and not shapes[src].balanced:
                 raw = [(g.id, g.min_size, g.max_size) for g in shapes[src].groups]
-            groups, balanced = _sized(raw, rnd, len(present[k]))
+            groups, balanced = _sized(raw, rnd, len(present[k]), len(instance.participants))
             shapes.append(
                 RoundShape(
                     rnd.id, groups, balanced, tuple(present[k]), src, "same", shapes[src].grouping
                 )
             )
             continue
-        groups, balanced = _sized(_explicit_groups(rnd), rnd, len(present[k]))
+        groups, balanced = _sized(
+            _explicit_groups(rnd), rnd, len(present[k]), len(instance.participants)
+        )
         if rnd.merge_of is not None:
             src = index[rnd.merge_of]
             shapes.append(

@@ -3,6 +3,9 @@ and round, that every strategy reads and none mutates."""
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -92,10 +95,18 @@ class Problem:
 
     @property
     def n_groupings(self) -> int:
-        return 1 + max(r.grouping for r in self.rounds)
+        return len(self._rounds_by_grouping)
 
     def rounds_of_grouping(self, grouping: int) -> list[int]:
-        return [k for k, r in enumerate(self.rounds) if r.grouping == grouping]
+        return list(self._rounds_by_grouping[grouping])
+
+    @functools.cached_property
+    def _rounds_by_grouping(self) -> tuple[tuple[int, ...], ...]:
+        """Computed once: a day of many rounds asks per grouping, many times over."""
+        gathered: list[list[int]] = [[] for _ in range(1 + max(r.grouping for r in self.rounds))]
+        for k, shape in enumerate(self.rounds):
+            gathered[shape.grouping].append(k)
+        return tuple(tuple(rounds) for rounds in gathered)
 
 
 def _value_of(person: Participant, name: str) -> object:
@@ -133,14 +144,32 @@ def _duty_specs(instance: Instance, role: Codes) -> tuple[DutySpec, ...]:
 
 
 def _ratios(instance: Instance, role: Codes) -> tuple[RatioRule, ...]:
-    def frac(x: float | None) -> Fraction | None:
+    n = len(instance.participants)
+
+    def frac(x: float | None, rounding: Callable[[Fraction], int]) -> Fraction | None:
         """The decimal the organiser wrote: 0.1 means 1/10, not the nearest binary float."""
-        return None if x is None else Fraction(str(x))
+        return None if x is None else same_ratio_for_counts(Fraction(str(x)), n, rounding)
 
     return tuple(
-        RatioRule(role.values.index(r.role), role.values.index(r.per), frac(r.min), frac(r.max))
+        RatioRule(
+            role.values.index(r.role),
+            role.values.index(r.per),
+            frac(r.min, math.ceil),
+            frac(r.max, math.floor),
+        )
         for r in instance.constraints.role_ratio
     )
+
+
+def same_ratio_for_counts(ratio: Fraction, n: int, rounding: Callable[[Fraction], int]) -> Fraction:
+    """The ratio with the smallest denominator that every count of at most n people compares
+    with alike: for a max, count ≤ ratio·per ⟺ count ≤ ⌊ratio·per⌋, and the largest of
+    ⌊ratio·q⌋/q over q ≤ n gives the same ⌊·⌋ for every per ≤ n (a min, with ⌈·⌉ and the
+    smallest, likewise). A ratio with 17 digits then keeps the solvers' integers small."""
+    if ratio.denominator <= n:
+        return ratio
+    candidates = (Fraction(rounding(ratio * q), q) for q in range(1, n + 1))
+    return max(candidates) if rounding is math.floor else min(candidates)
 
 
 def _pair_arrays(instance: Instance, pairs: list, matrix: list | None) -> tuple[np.ndarray, ...]:
@@ -179,6 +208,11 @@ def _objective(instance: Instance) -> tuple[Objective, ...]:
     return tuple(terms)
 
 
+def no_cap_above(cap: int | None, n: int) -> int | None:
+    """A cap above the number of participants caps nothing: it is read as no cap."""
+    return None if cap is None or cap > n else cap
+
+
 def earlier_seats(instance: Instance, shapes: tuple[RoundShape, ...], plan: dict) -> np.ndarray:
     """The seats of an earlier plan that still exist: same participant, round and group id."""
     person = {p.id: k for k, p in enumerate(instance.participants)}
@@ -209,7 +243,9 @@ def compile_problem(instance: Instance, earlier_plan: dict | None = None) -> Pro
     visitor_index = {v.id: k for k, v in enumerate(instance.visitors)}
     c = instance.constraints
     caps = tuple(
-        r.max_per_organisation if r.overrides_organisation_cap else c.max_per_organisation
+        no_cap_above(
+            r.max_per_organisation if r.overrides_organisation_cap else c.max_per_organisation, n
+        )
         for r in instance.rounds
     )
     fixed = []
@@ -232,7 +268,7 @@ def compile_problem(instance: Instance, earlier_plan: dict | None = None) -> Pro
         apart=tuple(_frozen([person[p] for p in ids]) for ids in c.apart),
         together=tuple(_frozen([person[p] for p in ids]) for ids in c.together),
         fixed=tuple(fixed),
-        max_meetings=c.max_meetings,
+        max_meetings=no_cap_above(c.max_meetings, n),
         visitors_exactly_once=c.visitor_meetings == "exactly_once",
         objective=_objective(instance),
         keep=None if earlier_plan is None else earlier_seats(instance, shapes, earlier_plan),
