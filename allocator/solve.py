@@ -20,6 +20,7 @@ from allocator.strategies.base import (
     Assignment,
     ProgressCallback,
     Result,
+    Stop,
     Strategy,
     UnsupportedError,
 )
@@ -71,13 +72,15 @@ def solve(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     earlier_plan: dict[str, Any] | None = None,
+    stop: Stop | None = None,
 ) -> Solution:
     """Compile, rule out what counting proves impossible, run the strategy, then score and
     verify the plan independently. Raises `InfeasibleError` or `NoPlanError`, and
     `InputError` for a seed outside 0..2^31-1 or a time limit that is not a positive number.
 
     With `earlier_plan` (day-of repair after cancellations and walk-ins), the plan first
-    changes as few of its seats as possible, then optimises the objective."""
+    changes as few of its seats as possible, then optimises the objective. With `stop`, a
+    request (from any thread) ends the solve early with the best plan found by then."""
     _check_options(time_limit, seed)
     earlier = None if earlier_plan is None else _earlier_seats(earlier_plan)
     problem = compile_problem(instance, earlier)
@@ -88,12 +91,14 @@ def solve(
         raise InfeasibleError(conflicts)
     try:
         result = make_strategy(strategy).solve(
-            problem, time_limit=time_limit, seed=seed, progress=progress
+            problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
         )
     except UnsupportedError as exc:
         raise NoPlanError(f"{exc}; try another strategy (`auto` picks one by shape)") from None
     if result.status == "infeasible":
         raise InfeasibleError(list(result.conflicts))
+    if result.assignment is None and stop is not None and stop.requested:
+        raise NoPlanError("the solve was stopped before it found a plan keeping every rule")
     if result.assignment is None:
         raise NoPlanError(
             f"the `{strategy}` strategy found no plan in {time_limit:g} s; give it more time (--time-limit)"

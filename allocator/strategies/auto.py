@@ -21,8 +21,10 @@ from allocator.strategies.base import (
     Announce,
     ProgressCallback,
     Result,
+    Stop,
     UnsupportedError,
     shifted,
+    stopped,
 )
 from allocator.strategies.exact.cpsat import CpSat, model_fits, pair_model_fits
 from allocator.strategies.search.diversity import Diversity
@@ -57,12 +59,15 @@ class Auto:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
     ) -> Result:
         self.prepare(problem)
         began = time.perf_counter()
         if not diversity_rejects(problem):
             return self._named(
-                Diversity().solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+                Diversity().solve(
+                    problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
+                )
             )
         reshuffles = all(r.kind == "new" for r in problem.rounds)
         lists = bool(problem.apart or problem.together)
@@ -71,7 +76,9 @@ class Auto:
         if unsupported(problem) or (lists and reshuffles):
             engine = CpSat() if hybrid_unsupported(problem) or model_fits(problem) else Hybrid()
             return self._named(
-                engine.solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+                engine.solve(
+                    problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
+                )
             )
         # where rounds keep or merge groups, CP-SAT's model is large and its moves come
         # later than the local search's (measured on the partner suite): the search keeps
@@ -83,12 +90,13 @@ class Auto:
             time_limit=share,
             seed=seed,
             progress=progress,
+            stop=stop,
             patience=time_limit * PATIENCE if refine else None,
             # without a plan by half the time, CP-SAT may find one in the other half
             give_up=time_limit / 2 if not refine and model_fits(problem) else None,
         )
         left = time_limit - (time.perf_counter() - began)
-        if left < 1.0 or (local.assignment is not None and not refine):
+        if left < 1.0 or stopped(stop) or (local.assignment is not None and not refine):
             return self._named(local)
         if local.assignment is not None and reaches_bound(problem, local.search_cost):
             return self._named(local)  # at the counting bound: nothing left to prove
@@ -98,6 +106,7 @@ class Auto:
                 time_limit=left,
                 seed=seed,
                 progress=shifted(progress, time.perf_counter() - began),
+                stop=stop,
                 hint=local.assignment,
             )
         except UnsupportedError:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +40,72 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class Stop:
+    """A request to end a solve early and keep the best plan found so far (an organiser's
+    Stop button). Strategies look at it between their steps; a CP-SAT solve under way is
+    stopped as soon as it is requested (`watching`). Any thread may request."""
+
+    def __init__(self) -> None:
+        self._requested = threading.Event()
+        self._lock = threading.Lock()
+        self._solvers: set[Any] = set()
+        self._stopper: threading.Thread | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self._requested.is_set()
+
+    def request(self) -> None:
+        self._requested.set()
+        self._stop_solvers()
+
+    @contextmanager
+    def watching(self, solver: Any) -> Iterator[None]:
+        """While the block runs, a request stops this CP-SAT solver's search (even one made
+        before its search began: CP-SAT ignores a stop outside a search, so it is repeated
+        until the block ends)."""
+        with self._lock:
+            self._solvers.add(solver)
+        if self.requested:
+            self._stop_solvers()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._solvers.discard(solver)
+
+    def _stop_solvers(self) -> None:
+        with self._lock:
+            if self._solvers and (self._stopper is None or not self._stopper.is_alive()):
+                self._stopper = threading.Thread(target=self._keep_stopping, daemon=True)
+                self._stopper.start()
+
+    def _keep_stopping(self) -> None:
+        while True:
+            with self._lock:
+                solvers = list(self._solvers)
+            if not solvers:
+                return
+            for solver in solvers:
+                solver.stop_search()
+            time.sleep(0.05)
+
+
+def stopped(stop: Stop | None) -> bool:
+    return stop is not None and stop.requested
+
+
+@contextmanager
+def watching(stop: Stop | None, solver: Any) -> Iterator[None]:
+    """`stop.watching(solver)`, or nothing without a stop."""
+    if stop is None:
+        yield
+    else:
+        with stop.watching(solver):
+            yield
+
 
 Announce = Callable[[str], None]
 """Hears one line of what a strategy does before its clock starts (a compilation)."""
@@ -100,7 +169,11 @@ class Strategy(Protocol):
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
-    ) -> Result: ...
+        stop: Stop | None = None,
+    ) -> Result:
+        """A plan within `time_limit` seconds, or sooner when `stop` is requested (the best
+        plan found by then)."""
+        ...
 
 
 def empty_assignment(problem: Problem) -> Assignment:

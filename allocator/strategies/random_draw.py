@@ -19,6 +19,7 @@ from allocator.strategies.base import (
     Assignment,
     ProgressCallback,
     Result,
+    Stop,
     empty_assignment,
 )
 
@@ -110,6 +111,7 @@ class RandomDraw:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
     ) -> Result:
         start = time.perf_counter()
         rng = np.random.default_rng(seed)

@@ -25,8 +25,11 @@ from allocator.strategies.base import (
     Progress,
     ProgressCallback,
     Result,
+    Stop,
     UnsupportedError,
     empty_assignment,
+    stopped,
+    watching,
 )
 from allocator.strategies.exact.model import DayModel, both
 from allocator.strategies.exact.rules import add_rules, moved_seats
@@ -301,6 +304,7 @@ class CpSat:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
         hint: Assignment | None = None,
     ) -> Result:
         """Solve; `hint` (a plan keeping every hard rule) replaces the first solve."""
@@ -313,7 +317,8 @@ class CpSat:
             first.model.minimize(sum(moved_seats(first)))
             _hint_seats(first, problem.keep)
             solver = cp_solver(seed=seed, seconds=time_limit * 0.6, workers=self.workers)
-            status = solver.solve(first.model, _StopAfter(time_limit / 3))
+            with watching(stop, solver):
+                status = solver.solve(first.model, _StopAfter(time_limit / 3))
             if status == cp_model.INFEASIBLE:
                 return self._infeasible(problem, time_limit, seed, start)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -322,12 +327,16 @@ class CpSat:
             first, first_objective = build(problem, leave_out=frozenset({"repeat_pairs"}))
             scale = first_objective.scale
             solver = cp_solver(seed=seed, seconds=time_limit * 0.6, workers=self.workers)
-            status = solver.solve(first.model, _StopAfter(time_limit / 3))
+            with watching(stop, solver):
+                status = solver.solve(first.model, _StopAfter(time_limit / 3))
             if status == cp_model.INFEASIBLE:
                 return self._infeasible(problem, time_limit, seed, start)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 hint, bound = _read(first, solver), solver.best_objective_bound / scale
                 settled = _same_organisation_settled(problem, first, solver)
+        if stopped(stop):  # the first solve's plan, if any, keeps every rule
+            status = "unknown" if hint is None else "feasible"
+            return Result(self.name, seed, time.perf_counter() - start, status, hint, bound)
         m, objective = build(problem)
         scale = objective.scale
         if settled is not None:
@@ -339,7 +348,8 @@ class CpSat:
         solver = cp_solver(
             seed=seed, seconds=time_limit - (time.perf_counter() - start), workers=self.workers
         )
-        status = solver.solve(m.model, _Reporter(scale, progress, start) if progress else None)
+        with watching(stop, solver):
+            status = solver.solve(m.model, _Reporter(scale, progress, start) if progress else None)
         stats = {
             "variables": len(m.model.proto.variables),
             "constraints": len(m.model.proto.constraints),
@@ -348,11 +358,14 @@ class CpSat:
             full_bound = solver.best_objective_bound / scale
             if problem.keep is None and settled is None:
                 bound = full_bound if bound is None else max(bound, full_bound)
+            # optimal only for the whole problem: not under a repair's or a settled term's
+            # restriction
+            proven = status == cp_model.OPTIMAL and problem.keep is None and settled is None
             return Result(
                 self.name,
                 seed,
                 time.perf_counter() - start,
-                "optimal" if status == cp_model.OPTIMAL and problem.keep is None else "feasible",
+                "optimal" if proven else "feasible",
                 _read(m, solver),
                 bound=bound,
                 stats=stats,
@@ -366,7 +379,9 @@ class CpSat:
         )
 
     def _infeasible(self, problem: Problem, time_limit: float, seed: int, start: float) -> Result:
-        conflicts = explain_infeasibility(problem, max(5.0, time_limit / 2), seed)
+        """The families of rules that clash, found in the time left (at least a second)."""
+        left = time_limit - (time.perf_counter() - start)
+        conflicts = explain_infeasibility(problem, max(1.0, left), seed)
         return Result(
             self.name, seed, time.perf_counter() - start, "infeasible", None, conflicts=conflicts
         )

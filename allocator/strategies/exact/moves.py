@@ -26,7 +26,15 @@ from ortools.sat.python import cp_model
 
 from allocator.analysis.bounds import linked_components
 from allocator.model.problem import NONE, Problem
-from allocator.strategies.base import ABSENT, Assignment, Progress, ProgressCallback
+from allocator.strategies.base import (
+    ABSENT,
+    Assignment,
+    Progress,
+    ProgressCallback,
+    Stop,
+    stopped,
+    watching,
+)
 from allocator.strategies.exact.model import MoveModel
 from allocator.strategies.exact.rules import add_rules
 from allocator.strategies.exact.solver import cp_solver
@@ -250,6 +258,7 @@ def solve_move(
     shape: GroupingShape,
     seed: int,
     wall: float,
+    stop: Stop | None = None,
 ) -> Outcome | None:
     """Solve the move from today's seats, allowing nothing worse; None when today's seats
     break one of the move's hard rules, or when no seats came in time."""
@@ -264,7 +273,8 @@ def solve_move(
         m.model.add_hint(lit, True)
     m.model.add(objective.expr <= today)
     solver = _solver(seed, MOVE_SECONDS, wall - check.wall_time)
-    status = solver.solve(m.model)
+    with watching(stop, solver):
+        status = solver.solve(m.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = int(solver.value(objective.expr))
@@ -341,10 +351,17 @@ class LargeNeighbourhoodSearch:
             ]
         return out
 
-    def move(self, plan: Assignment, hood: Neighbourhood, seed: int, wall: float) -> Outcome | None:
+    def move(
+        self,
+        plan: Assignment,
+        hood: Neighbourhood,
+        seed: int,
+        wall: float,
+        stop: Stop | None = None,
+    ) -> Outcome | None:
         """Solve one move from the plan and, when it found seats, write them into the plan."""
         m, objective = build_move(self.problem, plan, hood)
-        outcome = solve_move(m, objective, plan, self.shapes[hood.grouping], seed, wall)
+        outcome = solve_move(m, objective, plan, self.shapes[hood.grouping], seed, wall, stop)
         if outcome is not None:
             m.read(outcome.solver, plan)
         return outcome
@@ -357,6 +374,7 @@ class LargeNeighbourhoodSearch:
         cost: float = 0.0,
         target: float = -math.inf,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
     ) -> tuple[Assignment, LnsStats]:
         """Improve `start`, a plan keeping every rule but apart/together and scoring `cost`,
         until the time limit, or until it keeps every rule and its cost is at `target`;
@@ -367,11 +385,11 @@ class LargeNeighbourhoodSearch:
         stats, size = LnsStats(cost=cost), GROUPS_PER_MOVE[1]
         broken = self.broken(plan.group)
         reached = target + 1e-9 * max(1.0, abs(target))
-        while (left := time_limit - (time.perf_counter() - began)) > 0:
+        while (left := time_limit - (time.perf_counter() - began)) > 0 and not stopped(stop):
             if not broken and stats.cost <= reached:
                 break
             hood = self.neighbourhood(rng, plan.group, broken, size)
-            outcome = self.move(plan, hood, int(rng.integers(1 << 30)), left)
+            outcome = self.move(plan, hood, int(rng.integers(1 << 30)), left, stop)
             stats.moves += 1
             if outcome is None:
                 size = max(size - 1, GROUPS_PER_MOVE[0])

@@ -21,8 +21,10 @@ from allocator.strategies.base import (
     Progress,
     ProgressCallback,
     Result,
+    Stop,
     UnsupportedError,
     empty_assignment,
+    stopped,
 )
 
 STALL = 0.25
@@ -243,6 +245,7 @@ class Diversity:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
     ) -> Result:
         reasons = applies(problem)
         if reasons:
@@ -266,7 +269,7 @@ class Diversity:
         it, evaluations, runs, stalled = 0, 0, 0, 0
         n = len(shape.present)
         per_step = max(1, n * (n - 1) // 2 + n * m)
-        while (elapsed := time.perf_counter() - began) < time_limit:
+        while (elapsed := time.perf_counter() - began) < time_limit and not stopped(stop):
             max_steps = CALIBRATION
             if evaluations:  # the steps the time left allows at the speed measured so far
                 max_steps = max(1, int((time_limit - elapsed) * evaluations / elapsed / per_step))

@@ -25,8 +25,10 @@ from allocator.strategies.base import (
     Assignment,
     ProgressCallback,
     Result,
+    Stop,
     UnsupportedError,
     shifted,
+    stopped,
 )
 from allocator.strategies.exact import moves
 from allocator.strategies.search.duties import hand_out_duties
@@ -81,6 +83,7 @@ class Hybrid:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
     ) -> Result:
         reasons = unsupported(problem)
         if reasons:
@@ -90,10 +93,10 @@ class Hybrid:
         share = time_limit * LOCAL_SHARE
         if problem.keep is None:
             local = LocalSearch().solve(
-                relaxed(problem), time_limit=share, seed=seed, progress=progress
+                relaxed(problem), time_limit=share, seed=seed, progress=progress, stop=stop
             )
         else:
-            local = self._repair(problem, share, seed, progress)
+            local = self._repair(problem, share, seed, progress, stop)
         kept_all = local.assignment is not None and _keeps_every_seat(problem, local.assignment)
         lists_owned = relaxed(problem).apart == problem.apart and (
             relaxed(problem).together == problem.together
@@ -102,7 +105,7 @@ class Hybrid:
             lists_owned
             and kept_all
             and local.search_cost is not None
-            and reaches_bound(problem, local.search_cost)
+            and (reaches_bound(problem, local.search_cost) or stopped(stop))
         ):
             return replace(local, strategy=self.name, seconds=time.perf_counter() - began)
         bound = objective_bound(problem, metric_bounds(problem))
@@ -115,6 +118,7 @@ class Hybrid:
             # a repair may still move fewer seats at the bound, unless it keeps them all
             target=bound if bound is not None and kept_all else -math.inf,
             progress=shifted(progress, moves_began, bound),
+            stop=stop,
         )
         stats = {
             **local.stats,
@@ -129,7 +133,12 @@ class Hybrid:
         return Result(self.name, seed, seconds, "feasible", plan, bound=bound, stats=stats)
 
     def _repair(
-        self, problem: Problem, time_limit: float, seed: int, progress: ProgressCallback | None
+        self,
+        problem: Problem,
+        time_limit: float,
+        seed: int,
+        progress: ProgressCallback | None,
+        stop: Stop | None,
     ) -> Result:
         """The local search from the earlier plan with only the seats the start had to change
         open; while the rules cannot all hold that way, it opens twice as many more (random
@@ -143,7 +152,7 @@ class Hybrid:
             slice_ = left if not frozen.any() else max(left / 4, min(left, 1.0))
             local = LocalSearch().solve(
                 relaxed(problem), time_limit=slice_, seed=seed, start=start, frozen=frozen,
-                progress=shifted(progress, time.perf_counter() - began),
+                progress=shifted(progress, time.perf_counter() - began), stop=stop,
             )  # fmt: skip
             if local.assignment is not None or not frozen.any() or left - slice_ <= 0:
                 return local

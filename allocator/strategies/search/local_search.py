@@ -29,7 +29,9 @@ from allocator.strategies.base import (
     Progress,
     ProgressCallback,
     Result,
+    Stop,
     UnsupportedError,
+    stopped,
 )
 from allocator.strategies.designs.fit import fitted_design
 from allocator.strategies.search import kernels
@@ -457,6 +459,7 @@ class LocalSearch:
         time_limit: float,
         seed: int,
         progress: ProgressCallback | None = None,
+        stop: Stop | None = None,
         start: Assignment | None = None,
         frozen: np.ndarray | None = None,
         patience: float | None = None,
@@ -499,6 +502,8 @@ class LocalSearch:
         moves = bool(state.layout.movable.any())
         merges = len(shape.merge_roots) > 0
         while moves and best_cost > state.rules.target and now - began < time_limit:
+            if stopped(stop):
+                break
             before = best_cost
             if merges:
                 cost += kernels.improve_merges(*state.compiled)
