@@ -452,27 +452,42 @@ def partner_300(seed: int = 1) -> Json:
     )
 
 
-def world_cafe(seed: int = 0, people: int = 48, tables: int = 8, rotations: int = 3) -> Json:
+def world_cafe(
+    seed: int = 0, people: int = 48, tables: int = 8, rotations: int = 3, lists: int = 0
+) -> Json:
     """The world café of 001_*: local authorities meet over timed rotations, each table
-    naming a scribe and a timekeeper at the start of every rotation."""
+    naming a scribe and a timekeeper at the start of every rotation. `lists` adds as many
+    hard lists: half of them pairs to keep together (a newcomer and their mentor), the rest
+    three people to keep apart (a team in conflict), among the others."""
     cap = 2
     _require(
         people >= 2 * tables, f"{tables} tables need {2 * tables} people to hold two duties each"
     )
     rng = random.Random(seed)
-    organisations = _organisations(rng, LOCAL_AUTHORITIES, people, tables * cap, typical=5)
+    pool = LOCAL_AUTHORITIES  # and, for larger cafés, the town halls of more towns
+    if round(people / 5) > len(pool):
+        pool += tuple(f"Commune de {town}" for town in TOWNS)
+    organisations = _organisations(rng, pool, people, tables * cap, typical=5)
     participants = [
         _participant(pid, name, org, None, profession=rng.choice(PUBLIC_PROFESSIONS))
         for pid, name, org in zip(
             _ids("p", people), _names(rng, people), organisations, strict=True
         )
     ]
+    constraints: Json = {"max_per_organisation": cap}
+    if lists:
+        ids = rng.sample(_ids("p", people), people)
+        pairs, rest = lists // 2, ids[2 * (lists // 2) :]
+        _require(len(rest) >= 3, f"{people} people are too few for {lists} lists")
+        together = [ids[2 * k : 2 * k + 2] for k in range(pairs)]
+        apart = [rng.sample(rest, 3) for _ in range(lists - pairs)]  # a person may be in two
+        constraints.update(apart=apart, together=together)
     return {
         "name": "World café — « Im »planter le collaboratif dans nos structures",
         "participants": participants,
         "rounds": [{"id": f"rotation{k}", "groups": tables} for k in range(1, rotations + 1)],
         "duties": [{"name": "scribe", "per_group": 1}, {"name": "timekeeper", "per_group": 1}],
-        "constraints": {"max_per_organisation": cap},
+        "constraints": constraints,
     }
 
 

@@ -179,6 +179,20 @@ SUITES: dict[str, list[Case]] = {
         generated("partner_144", "partner_144", (30, 60), seed=1),
         generated("partner_300", "partner_300", (60, 120), seed=1),
     ],
+    # Issue 14's routing of apart/together lists: world cafés of 48 and 120 people with 1, 5
+    # and 20 lists, at three limits, for `auto` against `cpsat` and `hybrid`.
+    "lists": [
+        generated(
+            f"cafe_{people}_lists_{lists}",
+            "world_cafe",
+            (8, 20, 60),
+            people=people,
+            tables=tables,
+            lists=lists,
+        )
+        for people, tables in ((48, 8), (120, 20))
+        for lists in (1, 5, 20)
+    ],
     # Seconds-long runs that exercise the whole runner (used by the tests).
     "smoke": [
         golfer(3, 3, 2, 2),

@@ -1,12 +1,13 @@
-"""The default strategy: pick and combine the others by the instance's shape.
+"""The default strategy: pick and combine the others by the instance's shape, known before
+solving.
 
 Where the local search owns every rule, it runs first: on days whose rounds keep or merge
 groups (the Partner Day), and on large instances where CP-SAT's pair model would not fit,
 all the time; elsewhere, if time is left and the plan is not at its counting bound, CP-SAT
-starts from its plan to improve it and prove a bound. `apart` and `together` lists on an
-instance too large for the whole CP-SAT model go to the hybrid (the local search, then
-CP-SAT moves that repair the lists). Elsewhere (a repair, a shape the search cannot hold)
-CP-SAT solves alone. One round scored
+starts from its plan to improve it and prove a bound. `apart` and `together` lists on days
+that reshuffle go to the hybrid (the local search, then CP-SAT moves that repair the lists).
+A repair goes to CP-SAT while its whole model fits, to the hybrid beyond; a shape the
+search cannot hold, to CP-SAT. One round scored
 by a `pairs` term alone (the Maximally Diverse Grouping Problem) goes to the diversity
 search.
 """
@@ -71,10 +72,12 @@ class Auto:
             )
         reshuffles = all(r.kind == "new" for r in problem.rounds)
         lists = bool(problem.apart or problem.together)
-        # lists on days that reshuffle: CP-SAT, or the hybrid's moves beyond its size, as
-        # measured on the scale suite; on days that keep groups the local search owns them
+        # lists on days that reshuffle: the hybrid (its moves repair them; measured on the
+        # lists suite against CP-SAT alone, and on the scale suite); on days that keep
+        # groups the local search owns them. A repair: CP-SAT while its model fits.
         if unsupported(problem) or (lists and reshuffles):
-            engine = CpSat() if hybrid_unsupported(problem) or model_fits(problem) else Hybrid()
+            exact = problem.keep is not None and model_fits(problem)
+            engine = CpSat() if hybrid_unsupported(problem) or exact else Hybrid()
             return self._named(
                 engine.solve(
                     problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
