@@ -13,6 +13,8 @@ def subspace_rounds(
     """Rounds from k-dimensional subspaces of GF(p)^m that pairwise meet only in 0: the cosets
     of each subspace are the groups of one round, and two points share a coset of at most
     one of them, so nobody meets twice. Randomised greedy with restarts, within `budget` s."""
+    if rounds > (p**m - 1) // (p**k - 1):
+        return None  # each round's subspace takes p^k − 1 of the p^m − 1 nonzero points
     rng = np.random.default_rng(seed)
     digits = np.array([[(x // p**i) % p for i in range(m)] for x in range(p**m)])
     weights = p ** np.arange(m)
@@ -21,7 +23,9 @@ def subspace_rounds(
     while time.perf_counter() < deadline:
         chosen: list[np.ndarray] = []
         used: set[int] = set()
-        for _ in range(40 * rounds):
+        for attempt in range(40 * rounds):
+            if attempt % 1000 == 999 and time.perf_counter() >= deadline:
+                return None
             basis = digits[rng.integers(1, p**m, size=k)]
             span = np.unique((combos @ basis) % p @ weights)
             if len(span) != p**k or used & set(span[1:].tolist()):

@@ -25,7 +25,8 @@ def greedy_start(problem: Problem, seed: int, weights: tuple[float, float]) -> A
     rng = np.random.default_rng(seed)
     w_same, w_rep = weights
     plan = empty_assignment(problem)
-    partners: list[list[int]] = [[] for _ in range(problem.n)]
+    met_before: list[dict[int, int]] = [{} for _ in range(problem.n)]
+    """Per person, how many rounds they have shared with each other person so far."""
     org = problem.organisation.of
     pins = {(q, r): g for q, r, g in problem.fixed}
     for r, shape in enumerate(problem.rounds):
@@ -40,9 +41,11 @@ def greedy_start(problem: Problem, seed: int, weights: tuple[float, float]) -> A
                 cost = np.zeros(len(shape.groups))
                 if org[q] >= 0:
                     cost += w_same * orgs[:, org[q]]
-                met = [x for x in partners[q] if plan.group[r, x] != ABSENT]
+                met = [(x, k) for x, k in met_before[q].items() if plan.group[r, x] != ABSENT]
                 if met:
-                    cost += w_rep * np.bincount(plan.group[r, met], minlength=len(shape.groups))
+                    seated, times = zip(*met, strict=True)
+                    groups = plan.group[r, list(seated)]
+                    cost += w_rep * np.bincount(groups, times, minlength=len(shape.groups))
                 cost += rng.random(len(shape.groups)) * 1e-3
                 cost[room <= 0] = np.inf
                 g = int(np.argmin(cost))
@@ -53,5 +56,7 @@ def greedy_start(problem: Problem, seed: int, weights: tuple[float, float]) -> A
         for g in range(len(shape.groups)):
             seated = np.flatnonzero(plan.group[r] == g).tolist()
             for q in seated:
-                partners[q].extend(x for x in seated if x != q)
+                for x in seated:
+                    if x != q:
+                        met_before[q][x] = met_before[q].get(x, 0) + 1
     return plan

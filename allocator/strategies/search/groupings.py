@@ -27,7 +27,9 @@ a penalised rule (`SearchLayout.scores_visits`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -95,7 +97,16 @@ class SearchLayout:
         return [k for k, s in enumerate(self.rounds) if s.root == k]
 
     def derived(self, root: int) -> list[int]:
-        return [k for k, s in enumerate(self.rounds) if s.root == root and k != root]
+        return self._below.get(root, [])
+
+    @cached_property
+    def _below(self) -> dict[int, list[int]]:
+        """The rounds each root decides, listed once (days of thousands of rounds ask often)."""
+        below: dict[int, list[int]] = {}
+        for k, s in enumerate(self.rounds):
+            if s.root != k:
+                below.setdefault(s.root, []).append(k)
+        return below
 
 
 def _tighter(cap: int | None, other: int | None) -> int | None:
@@ -104,8 +115,23 @@ def _tighter(cap: int | None, other: int | None) -> int | None:
     return cap if other is None else min(cap, other)
 
 
+_LAYOUTS: dict[int, tuple[weakref.ref, tuple[SearchLayout | None, list[str]]]] = {}
+"""Layouts already made, by problem (immutable; the search asks several times a solve)."""
+
+
 def search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
     """The search rounds of the problem, or the reasons the local search cannot hold it."""
+    key = id(problem)
+    known = _LAYOUTS.get(key)
+    if known is None or known[0]() is not problem:
+        made = _search_layout(problem)
+        _LAYOUTS[key] = (weakref.ref(problem, lambda _: _LAYOUTS.pop(key, None)), made)
+        known = _LAYOUTS[key]
+    layout, reasons = known[1]
+    return layout, list(reasons)
+
+
+def _search_layout(problem: Problem) -> tuple[SearchLayout | None, list[str]]:
     rounds: list[dict] = []
     of_round = [NO_MERGE] * len(problem.rounds)
     merge_roots: list[int] = []
