@@ -529,6 +529,15 @@ def _route_visits_delta(s, lay, rules, r, p, g2):
     if lay.hosts.shape[2] == 0:
         return 0.0
     g1 = s.group_of[r, p]
+    d = _route_visits(s, lay, rules, r, p, g1, g2)
+    _route_visits(s, lay, rules, r, p, g2, g1)
+    return d
+
+
+@njit(cache=True)
+def _route_visits(s, lay, rules, r, p, g1, g2):
+    """Count p's meetings with the visitors as if p went from g1 to g2 in root round r and
+    the rounds it decides, round after round; returns the cost change."""
     d = _visits_delta(s, lay, rules, r, p, g1, g2)
     _shift_visits(s, lay, r, p, g1, g2)
     for k in range(lay.derived.shape[1]):
@@ -539,14 +548,6 @@ def _route_visits_delta(s, lay, rules, r, p, g2):
         if lay.attends[x, p] and a1 != a2:
             d += _visits_delta(s, lay, rules, x, p, a1, a2)
             _shift_visits(s, lay, x, p, a1, a2)
-    _shift_visits(s, lay, r, p, g2, g1)
-    for k in range(lay.derived.shape[1]):
-        x = lay.derived[r, k]
-        if x < 0:
-            break
-        a1, a2 = _mapped(s, lay, x, g1), _mapped(s, lay, x, g2)
-        if lay.attends[x, p] and a1 != a2:
-            _shift_visits(s, lay, x, p, a2, a1)
     return d
 
 

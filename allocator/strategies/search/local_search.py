@@ -538,36 +538,15 @@ class LocalSearch:
             "evaluations": evaluations,
             "evaluations_per_second": evaluations / max(seconds, 1e-9),
         }
-        if state.penalised():
-            return Result(
-                self.name,
-                seed,
-                seconds,
-                "unknown",
-                None,
-                search_cost=best_cost,
-                construction=construction,
-                stats=stats,
-            )
         group = expand(problem, shape, best)
         plan = Assignment(group=group, visitor_group=visitors, duty=np.full_like(group, ABSENT))
-        if not hand_out_duties(problem, plan):
-            return Result(
-                self.name,
-                seed,
-                seconds,
-                "unknown",
-                None,
-                search_cost=best_cost,
-                construction=construction,
-                stats=stats,
-            )
+        found = not state.penalised() and hand_out_duties(problem, plan)
         return Result(
             self.name,
             seed,
             seconds,
-            "feasible",
-            plan,
+            "feasible" if found else "unknown",
+            plan if found else None,
             search_cost=best_cost,
             construction=construction,
             stats=stats,
