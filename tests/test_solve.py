@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 from typing import ClassVar, get_args
 
 import pytest
@@ -25,6 +26,7 @@ from allocator.examples import partner_day
 from allocator.strategies.base import Result
 from allocator.strategies.random_draw import RandomDraw
 
+PARTNER_DAY = Path(__file__).resolve().parents[1] / "instances" / "partner_day.json"
 SOLVE_MODULE = importlib.import_module("allocator.solve")
 """The module (the package's `allocator.solve` is the function)."""
 
@@ -46,7 +48,7 @@ def test_the_registry_names_the_strategy_literal():
 def test_importing_and_validating_loads_no_solver():
     script = (
         "import sys, allocator\n"
-        "allocator.load_instance('instances/partner_day.json')\n"
+        f"allocator.load_instance({str(PARTNER_DAY)!r})\n"
         "print(sorted({'ortools', 'numba'} & {m.split('.')[0] for m in sys.modules}))\n"
     )
     loaded = subprocess.run(
