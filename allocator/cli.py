@@ -17,21 +17,19 @@ from typing import Any, NamedTuple, NoReturn
 import click
 
 from allocator.evaluation import evaluate, verify
-from allocator.i18n import LANGS, labels, number
-from allocator.io.csv_plans import seating_plan_names, seating_plans
+from allocator.i18n import LANGS, Lang, labels, number
 from allocator.io.files import OutputFolder, load_instance, read_json, write_files_atomically
-from allocator.io.html_plan import people_met, render_html
+from allocator.io.html_plan import people_met
 from allocator.io.interrupts import guard_process
 from allocator.io.mdgplib import is_mdgplib, read_mdgplib
-from allocator.io.plan_json import dump_plan
+from allocator.io.plan_folder import plan_file_names, plan_files
 from allocator.io.spreadsheet import is_spreadsheet, spreadsheet_instance
 from allocator.io.terminal import neutral
-from allocator.io.xlsx_plan import workbook_bytes
 from allocator.model import limits
-from allocator.model.errors import FieldIssue, InfeasibleError, InputError
+from allocator.model.errors import FieldIssue, InfeasibleError, InputError, NoPlanError
 from allocator.model.instance import Instance
 from allocator.model.limits import excerpt
-from allocator.solve import DEFAULT_STRATEGY, STRATEGIES, NoPlanError, Solution, solve
+from allocator.solve import DEFAULT_STRATEGY, STRATEGIES, Solution, StrategyName, solve
 from allocator.strategies.base import Progress
 
 EXIT_INVALID, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_UNFORESEEN = 1, 2, 3, 4, 5
@@ -155,7 +153,7 @@ class _Input(NamedTuple):
     """What reading the spreadsheet changed or could not tell, for the summary."""
 
 
-def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> _Input:
+def _from_spreadsheet(path: str, groups: int, rounds: int, lang: Lang) -> _Input:
     """The instance a spreadsheet of participants makes, its JSON text to keep, and notes."""
     try:
         made = spreadsheet_instance(
@@ -167,7 +165,7 @@ def _from_spreadsheet(path: str, groups: int, rounds: int, lang: str) -> _Input:
     return _Input(made.instance, text, made.notes)
 
 
-def _read_input(path: str, groups: int | None, rounds: int | None, lang: str) -> _Input:
+def _read_input(path: str, groups: int | None, rounds: int | None, lang: Lang) -> _Input:
     """A JSON instance or an MDGPLIB file as it is; a spreadsheet with the rounds and groups
     given on the command line, plus the instance JSON it makes."""
     if is_mdgplib(path):
@@ -190,6 +188,16 @@ def _read_input(path: str, groups: int | None, rounds: int | None, lang: str) ->
             [f"e.g. allocate {path} --groups 6 --rounds 3 --out plan"],
         )
     return _from_spreadsheet(path, groups, rounds, lang)
+
+
+def _on_terminal() -> bool:
+    """Progress and the compilation notice are for a person watching: a terminal."""
+    return sys.stderr.isatty()
+
+
+def _announce(line: str) -> None:
+    """What the strategy does before its clock starts (compiling its kernels), on a line."""
+    _say(f"  {line}")
 
 
 class _Ticker:
@@ -238,13 +246,13 @@ class _Ticker:
 def solve_command(
     instance_path: str,
     out_dir: str | None,
-    strategy: str,
+    strategy: StrategyName,
     time_limit: float,
     seed: int,
     quiet: bool,
     groups: int | None,
     rounds: int | None,
-    lang: str,
+    lang: Lang,
     earlier_path: str | None,
 ) -> None:
     """Solve INSTANCE (a JSON instance, an MDGPLIB .txt file, or a .csv/.xlsx spreadsheet of
@@ -255,8 +263,8 @@ def solve_command(
     earlier = _read_earlier(earlier_path)
     out = Path(out_dir) if out_dir else Path(Path(instance_path).stem + "-plan")
     inputs = [Path(p) for p in (instance_path, earlier_path) if p is not None]
-    folder = _output_folder(out, _plan_names(instance, generated), inputs)
-    show = not quiet and sys.stderr.isatty()
+    folder = _output_folder(out, plan_file_names(instance, generated is not None), inputs)
+    show = not quiet and _on_terminal()
     try:
         solution = solve(
             instance,
@@ -265,6 +273,7 @@ def solve_command(
             seed=seed,
             progress=_Ticker() if show else None,
             earlier_plan=earlier,
+            announce=_announce if show else None,
         )
     except InputError as exc:  # the earlier plan, read defensively
         _fail_input(f"{earlier_path}: not a plan to repair this instance from", exc)
@@ -284,7 +293,7 @@ def solve_command(
             f"The `{strategy}` plan breaks hard rules, so it was not written:",
             [f"[{v.rule}] {v.message}" for v in solution.violations[:20]],
         )
-    written = folder.write(_plan_files(instance, solution.plan, generated, lang))
+    written = folder.write(plan_files(instance, solution.plan, lang, generated))
     if not quiet:
         _summary(solution, written, notes, lang)
 
@@ -305,25 +314,7 @@ def _read_earlier(path: str | None) -> Any:
         _fail_input(f"{path}: cannot read the earlier plan", exc)
 
 
-def _plan_names(instance: Instance, generated: str | None) -> list[str]:
-    """The files `_plan_files` makes, known before the solve."""
-    made = ["instance.json"] if generated is not None else []
-    return [*made, "plan.json", *seating_plan_names(instance), "plan.html", "plan.xlsx"]
-
-
-def _plan_files(
-    instance: Instance, plan: dict[str, Any], generated: str | None, lang: str
-) -> dict[str, str | bytes]:
-    """Every file of a solve, by name: the instance made from a spreadsheet first."""
-    files: dict[str, str | bytes] = {} if generated is None else {"instance.json": generated}
-    files["plan.json"] = dump_plan(plan)
-    files.update(seating_plans(instance, plan))
-    files["plan.html"] = render_html(instance, plan, lang)
-    files["plan.xlsx"] = workbook_bytes(instance, plan, lang)
-    return files
-
-
-def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], lang: str) -> None:
+def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], lang: Lang) -> None:
     plan, words = solution.plan, labels(lang)
     for note in notes:
         _say(f"note: {note}", fg="yellow")
@@ -362,7 +353,7 @@ def _summary(solution: Solution, written: list[Path], notes: tuple[str, ...], la
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 def init_command(
-    people_path: str, groups: int, rounds: int, out_path: str | None, lang: str, force: bool
+    people_path: str, groups: int, rounds: int, out_path: str | None, lang: Lang, force: bool
 ) -> None:
     """Write the instance JSON of a .csv/.xlsx spreadsheet of participants, to edit for a
     richer day (group sizes, duties, visitors, rules), then solve with `allocate FILE`."""

@@ -3,7 +3,13 @@ terminal summary. The CSV headers stay the English ones of FORMAT.md (a contract
 
 from __future__ import annotations
 
-LANGS = ("en", "fr")
+from typing import Literal, get_args
+
+from allocator.model.errors import FieldIssue, InputError
+from allocator.model.limits import excerpt
+
+Lang = Literal["en", "fr"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
 
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -109,12 +115,20 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def labels(lang: str) -> dict[str, str]:
-    """The labels of one language; an unknown language is a programming error."""
+def labels(lang: Lang) -> dict[str, str]:
+    """The labels of one language; `InputError` for another."""
+    if lang not in _LABELS:
+        raise InputError(
+            [
+                FieldIssue(
+                    "lang", f"unknown language {excerpt(lang)}", f"use one of: {', '.join(LANGS)}"
+                )
+            ]
+        )
     return _LABELS[lang]
 
 
-def metric_label(key: str, lang: str) -> str:
+def metric_label(key: str, lang: Lang) -> str:
     """`imbalance:role` → `Imbalance (role)`: a metric key of the plan, in words."""
     term, _, attribute = key.partition(":")
     words = labels(lang)
@@ -124,7 +138,7 @@ def metric_label(key: str, lang: str) -> str:
     return text.format(attribute=attribute) if attribute else text
 
 
-def number(value: float, lang: str) -> str:
+def number(value: float, lang: Lang) -> str:
     """A number as its readers write it: `1,234.5` in English, `1 234,5` in French."""
     text = f"{value:,.3f}".rstrip("0").rstrip(".")
     if lang == "fr":

@@ -1,22 +1,29 @@
-"""The library entry point: instance in, verified plan out."""
+"""The library entry point: instance in, verified plan out.
+
+Strategies load when a solve needs one: OR-Tools and numba take a second or two to
+import, which reading or validating an instance should not pay."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.analysis.feasibility import counting_conflicts
 from allocator.evaluation import Violation, evaluate, objective_value, read_seats, verify
 from allocator.io.plan_json import plan_rounds
 from allocator.model import limits
-from allocator.model.errors import FieldIssue, InfeasibleError, InputError
+from allocator.model.errors import FieldIssue, InfeasibleError, InputError, NoPlanError
 from allocator.model.instance import Instance
 from allocator.model.limits import excerpt
+from allocator.model.plan import Plan
 from allocator.model.problem import Problem, compile_problem
-from allocator.strategies.auto import Auto
 from allocator.strategies.base import (
+    Announce,
     Assignment,
     ProgressCallback,
     Result,
@@ -24,29 +31,45 @@ from allocator.strategies.base import (
     Strategy,
     UnsupportedError,
 )
-from allocator.strategies.exact.cpsat import CpSat
-from allocator.strategies.random_draw import RandomDraw
-from allocator.strategies.search.diversity import Diversity
-from allocator.strategies.search.hybrid import Hybrid
-from allocator.strategies.search.local_search import LocalSearch
 
-STRATEGIES: dict[str, type[Strategy]] = {
-    "auto": Auto,
-    "cpsat": CpSat,
-    "diversity": Diversity,
-    "hybrid": Hybrid,
-    "local": LocalSearch,
-    "random": RandomDraw,
+StrategyName = Literal["auto", "cpsat", "diversity", "hybrid", "local", "random"]
+DEFAULT_STRATEGY: StrategyName = "auto"
+_STRATEGY_CLASSES: dict[str, str] = {
+    "auto": "allocator.strategies.auto:Auto",
+    "cpsat": "allocator.strategies.exact.cpsat:CpSat",
+    "diversity": "allocator.strategies.search.diversity:Diversity",
+    "hybrid": "allocator.strategies.search.hybrid:Hybrid",
+    "local": "allocator.strategies.search.local_search:LocalSearch",
+    "random": "allocator.strategies.random_draw:RandomDraw",
 }
-DEFAULT_STRATEGY = "auto"
 
 
-class NoPlanError(Exception):
-    """The strategy ended without a plan that keeps every hard rule (but did not prove none exists)."""
+class _Registry(Mapping[str, type[Strategy]]):
+    """The strategies by name, each class imported on first use."""
+
+    def __getitem__(self, name: str) -> type[Strategy]:
+        return _strategy_class(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_STRATEGY_CLASSES)
+
+    def __len__(self) -> int:
+        return len(_STRATEGY_CLASSES)
+
+
+@functools.cache
+def _strategy_class(name: str) -> type[Strategy]:
+    module, _, cls = _STRATEGY_CLASSES[name].partition(":")
+    strategy: type[Strategy] = getattr(importlib.import_module(module), cls)
+    return strategy
+
+
+STRATEGIES: Mapping[str, type[Strategy]] = _Registry()
 
 
 @dataclass(frozen=True)
 class Solution:
+    instance: Instance
     plan: dict[str, Any]
     """The plan as FORMAT.md's JSON object."""
     result: Result
@@ -57,31 +80,52 @@ class Solution:
     def valid(self) -> bool:
         return not self.violations
 
+    @functools.cached_property
+    def typed_plan(self) -> Plan:
+        """The same plan as typed objects: seats by person and round, gap, engine."""
+        return Plan.from_dict(self.plan)
+
 
 def make_strategy(name: str) -> Strategy:
-    if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy `{name}`; choose one of: {', '.join(STRATEGIES)}")
+    if name not in _STRATEGY_CLASSES:
+        raise InputError(
+            [
+                FieldIssue(
+                    "strategy",
+                    f"unknown strategy {excerpt(name)}",
+                    f"choose one of: {', '.join(_STRATEGY_CLASSES)}",
+                )
+            ]
+        )
     return STRATEGIES[name]()
 
 
 def solve(
     instance: Instance,
-    strategy: str = DEFAULT_STRATEGY,
+    strategy: StrategyName = DEFAULT_STRATEGY,
     *,
     time_limit: float = 60.0,
     seed: int = 0,
     progress: ProgressCallback | None = None,
     earlier_plan: dict[str, Any] | None = None,
     stop: Stop | None = None,
+    announce: Announce | None = None,
 ) -> Solution:
-    """Compile, rule out what counting proves impossible, run the strategy, then score and
-    verify the plan independently. Raises `InfeasibleError` or `NoPlanError`, and
-    `InputError` for a seed outside 0..2^31-1 or a time limit that is not a positive number.
+    """Compile, rule out what counting proves impossible, prepare the strategy (compile its
+    kernels, off the clock), run it, then score and verify the plan independently.
+
+    Raises `InputError` for an unknown strategy, a seed outside 0..2^31-1 or a time limit
+    that is not a positive number, `InfeasibleError` when no plan can keep the rules, and
+    `NoPlanError` when none was found. A plan breaking rules is returned, not raised (the
+    random draw's are): see `Solution.violations`.
 
     With `earlier_plan` (day-of repair after cancellations and walk-ins), the plan first
     changes as few of its seats as possible, then optimises the objective. With `stop`, a
-    request (from any thread) ends the solve early with the best plan found by then."""
+    request (from any thread) ends the solve early with the best plan found by then.
+    `announce` hears one line before a long preparation (the first solve after an
+    install compiles the search kernels)."""
     _check_options(time_limit, seed)
+    engine = make_strategy(strategy)
     earlier = None if earlier_plan is None else _earlier_seats(earlier_plan)
     problem = compile_problem(instance, earlier)
     if earlier is not None:
@@ -90,21 +134,35 @@ def solve(
     if conflicts:
         raise InfeasibleError(conflicts)
     try:
-        result = make_strategy(strategy).solve(
+        engine.prepare(problem, announce)
+        result = engine.solve(
             problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
         )
     except UnsupportedError as exc:
-        raise NoPlanError(f"{exc}; try another strategy (`auto` picks one by shape)") from None
+        raise NoPlanError(
+            f"{exc}; try another strategy (`auto` picks one by shape)",
+            reason="unsupported",
+            strategy=strategy,
+            time_limit=time_limit,
+        ) from None
     if result.status == "infeasible":
         raise InfeasibleError(list(result.conflicts))
     if result.assignment is None and stop is not None and stop.requested:
-        raise NoPlanError("the solve was stopped before it found a plan keeping every rule")
+        raise NoPlanError(
+            "the solve was stopped before it found a plan keeping every rule",
+            reason="stopped",
+            strategy=strategy,
+            time_limit=time_limit,
+        )
     if result.assignment is None:
         raise NoPlanError(
-            f"the `{strategy}` strategy found no plan in {time_limit:g} s; give it more time (--time-limit)"
+            f"the `{strategy}` strategy found no plan in {time_limit:g} s; give it more time (--time-limit)",
+            reason="time",
+            strategy=strategy,
+            time_limit=time_limit,
         )
     plan = build_plan(problem, result, time_limit)
-    return Solution(plan, result, verify(instance, plan))
+    return Solution(instance, plan, result, verify(instance, plan))
 
 
 def _check_options(time_limit: float, seed: int) -> None:

@@ -165,7 +165,7 @@ def test_a_file_failing_to_render_writes_nothing(tmp_path, monkeypatch):
     def broken(*args: Any) -> bytes:
         raise RuntimeError("the workbook cannot be made")
 
-    monkeypatch.setattr("allocator.cli.workbook_bytes", broken)
+    monkeypatch.setattr("allocator.io.plan_folder.workbook_bytes", broken)
     result = solve_into(out, instance, "--seed", "5")
     assert result.exit_code == 5, result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -39,6 +39,13 @@ def _organisation_caps(p: Problem) -> Iterable[Conflict]:
                 f"round `{shape.id}`: organisation `{p.organisation.values[o]}` has {counts[o]} members present "
                 f"but {groups} groups with at most {cap} each seat only {groups * cap} of them",
                 f'add groups, raise max_per_organisation, or set "max_per_organisation": null on round `{shape.id}`',
+                round=shape.id,
+                counts={
+                    "members": int(counts[o]),
+                    "groups": groups,
+                    "cap": cap,
+                    "seatable": groups * cap,
+                },
             )
 
 
@@ -55,6 +62,8 @@ def _role_ratios(p: Problem) -> Iterable[Conflict]:
                     f"round `{shape.id}`: {n_role} {role_name}s but {n_per} {per_name}s: with at most {rule.max} "
                     f"{role_name} per {per_name} in every group, at most {seatable} {role_name}s can be seated",
                     f"invite more {per_name}s or raise the ratio's max above {n_role}/{n_per}",
+                    round=shape.id,
+                    counts={"role": n_role, "per": n_per, "seatable": seatable},
                 )
                 return
             if rule.min is not None and n_role < rule.min * n_per:
@@ -63,6 +72,8 @@ def _role_ratios(p: Problem) -> Iterable[Conflict]:
                     f"round `{shape.id}`: {n_role} {role_name}s but {n_per} {per_name}s: with at least {rule.min} "
                     f"{role_name} per {per_name} in every group, {int(-(-rule.min * n_per // 1))} {role_name}s are needed",
                     f"invite more {role_name}s or lower the ratio's min",
+                    round=shape.id,
+                    counts={"role": n_role, "per": n_per, "needed": int(-(-rule.min * n_per // 1))},
                 )
                 return
 
@@ -83,6 +94,8 @@ def _visitors(p: Problem) -> Iterable[Conflict]:
                 f"round `{p.rounds[r].id}` lists {len(listed)} visitors but has {len(p.rounds[r].groups)} groups, "
                 "and no group can host two",
                 "add groups to the round or list fewer visitors",
+                round=p.rounds[r].id,
+                counts={"visitors": len(listed), "groups": len(p.rounds[r].groups)},
             )
     if not p.visitors_exactly_once:
         return
@@ -100,6 +113,7 @@ def _visitors(p: Problem) -> Iterable[Conflict]:
             f"{len(short)} participant(s), e.g. `{p.instance.participants[q].id}`, must meet {owed} visitors "
             f"exactly once each but attend only {slots} of their rounds: one visitor per round at most",
             'add rounds for the visitors, or set constraints.visitor_meetings to "at_most_once"',
+            counts={"participants": len(short), "visitors": owed, "rounds": slots},
         )
 
 
@@ -118,6 +132,8 @@ def _duties(p: Problem) -> Iterable[Conflict]:
                     f"round `{shape.id}`: duty `{duty.name}` needs {seats} holders ({len(shape.groups)} groups × "
                     f"{duty.per_group}) but only {eligible} present participants are eligible",
                     "widen eligible_roles, lower per_group or use fewer groups",
+                    round=shape.id,
+                    counts={"holders": seats, "eligible": eligible},
                 )
         if needed > len(shape.present):
             yield Conflict(
@@ -125,6 +141,8 @@ def _duties(p: Problem) -> Iterable[Conflict]:
                 f"round `{shape.id}`: its duties need {needed} different holders but {len(shape.present)} people "
                 "are present, and nobody holds two duties in one round",
                 "lower per_group, drop a duty from this round or use fewer groups",
+                round=shape.id,
+                counts={"holders": needed, "present": len(shape.present)},
             )
 
 
@@ -136,6 +154,7 @@ def _pins(p: Problem) -> Iterable[Conflict]:
                 "fixed",
                 f"`{p.instance.participants[q].id}` is pinned to two groups in round `{p.rounds[r].id}`",
                 "keep one pin per participant and round",
+                round=p.rounds[r].id,
             )
     for people in p.apart:
         for r in range(len(p.rounds)):
@@ -145,6 +164,7 @@ def _pins(p: Problem) -> Iterable[Conflict]:
                     "fixed",
                     f"round `{p.rounds[r].id}`: people who must be apart are pinned to the same group",
                     "move one of the pins or take them off the apart list",
+                    round=p.rounds[r].id,
                 )
 
 
@@ -161,14 +181,19 @@ def _together(p: Problem) -> Iterable[Conflict]:
                     f"round `{shape.id}`: {len(people)} people must sit together ({ids}) but no group holds more "
                     f"than {largest}",
                     "raise max_size or split the together list",
+                    round=shape.id,
+                    counts={"together": len(people), "largest_group": largest},
                 )
             cap = p.org_cap[r]
             orgs = p.organisation.of[people]
-            if cap is not None and (orgs >= 0).any() and np.bincount(orgs[orgs >= 0]).max() > cap:
+            colleagues = int(np.bincount(orgs[orgs >= 0]).max()) if (orgs >= 0).any() else 0
+            if cap is not None and colleagues > cap:
                 yield Conflict(
                     "together",
                     f"round `{shape.id}`: the together list ({ids}) has more than {cap} members of one organisation",
                     "raise max_per_organisation or split the together list",
+                    round=shape.id,
+                    counts={"colleagues": colleagues, "cap": cap},
                 )
         for other in p.apart:
             shared = set(people.tolist()) & set(other.tolist())
@@ -194,4 +219,5 @@ def _max_meetings(p: Problem) -> Iterable[Conflict]:
             f"`{p.instance.participants[q].id}` sits with at least {seats[q]} people over the day, but there are "
             f"only {p.n - 1} others to meet at most {p.max_meetings} time(s) each",
             "raise max_meetings, use smaller groups or fewer rounds",
+            counts={"company": int(seats[q]), "others": p.n - 1, "max_meetings": p.max_meetings},
         )

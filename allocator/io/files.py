@@ -121,10 +121,13 @@ MANIFEST = ".allocate-manifest.json"
 replace or remove those (unchanged since), and touches nothing else there."""
 
 
-def write_files_atomically(directory: Path, contents: Mapping[str, str | bytes]) -> list[Path]:
+def write_files_atomically(
+    directory: str | Path, contents: Mapping[str, str | bytes]
+) -> list[Path]:
     """Write every file to a temporary name, then rename each into place: a failure or an
     interrupt while writing leaves no file behind, temporary or not. Text is written as
     UTF-8, bytes as they are; files take the user's umask."""
+    directory = Path(directory)
     encoded = {name: _encoded(text) for name, text in contents.items()}
     _make_folder(directory)
     staged: list[Path] = []
@@ -178,13 +181,16 @@ class OutputFolder:
     """The folder a solve writes to, checked before the solve: it can be written, and the
     files to write replace only files an earlier run recorded in the folder's manifest
     (unchanged since). Writing then replaces those, removes the earlier run's other files
-    (unchanged, and not an input of this run) and records the new manifest."""
+    (unchanged, and not an input of this run) and records the new manifest. Errors name
+    the folder as `option` (the command line's `--out`, a library call's argument)."""
 
-    def __init__(self, path: Path, names: list[str], inputs: list[Path]) -> None:
+    def __init__(
+        self, path: Path, names: list[str], inputs: list[Path], option: str = "--out"
+    ) -> None:
         self.path = path
         self.inputs = [p.resolve() for p in inputs]
         self.earlier = _read_manifest(path / MANIFEST)
-        _check_writable(path)
+        _check_writable(path, option)
         clashes = [
             name
             for name in [*names, MANIFEST]
@@ -195,10 +201,10 @@ class OutputFolder:
             raise InputError(
                 [
                     FieldIssue(
-                        "--out",
+                        option,
                         f"{path} holds {shown}, not written by an earlier run of allocate"
                         " (or changed since): they would be replaced",
-                        "move them away, or choose another --out folder",
+                        f"move them away, or choose another {option} folder",
                     )
                 ]
             )
@@ -252,7 +258,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, option: str) -> None:
     """Refuse before the solve a folder that cannot be written: a file in the way, a
     read-only file system, a parent without write access."""
     try:
@@ -264,5 +270,5 @@ def _check_writable(path: Path) -> None:
     except OSError as exc:
         problem = f"cannot write into {path}: {exc.strerror or exc}"
         raise InputError(
-            [FieldIssue("--out", problem, "choose a folder you can write to")]
+            [FieldIssue(option, problem, "choose a folder you can write to")]
         ) from None

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from allocator.evaluation.meetings import ABSENT, distinct_met
-from allocator.i18n import labels, metric_label, number
+from allocator.i18n import Lang, labels, metric_label, number
 from allocator.model.instance import Instance, Participant
 
 Plan = dict[str, Any]
@@ -131,7 +131,7 @@ def group_name(position: int, gid: str, words: Labels) -> str:
     return f"{words['group']} {shown}"
 
 
-def render_html(instance: Instance, plan: Plan, lang: str = "en") -> str:
+def render_html(instance: Instance, plan: Plan, lang: Lang = "en") -> str:
     """The whole page: header, quality, a section per round, the participants' cards."""
     words = labels(lang)
     body = [
@@ -150,7 +150,7 @@ def render_html(instance: Instance, plan: Plan, lang: str = "en") -> str:
     )
 
 
-def _header(instance: Instance, plan: Plan, words: Labels, lang: str) -> str:
+def _header(instance: Instance, plan: Plan, words: Labels, lang: Lang) -> str:
     organisations = {p.organisation for p in instance.participants if p.organisation}
     facts = (
         f"{len(instance.participants)} {words['participants']} · "
@@ -169,7 +169,7 @@ def _header(instance: Instance, plan: Plan, words: Labels, lang: str) -> str:
     )
 
 
-def _quality(instance: Instance, plan: Plan, words: Labels, lang: str) -> str:
+def _quality(instance: Instance, plan: Plan, words: Labels, lang: Lang) -> str:
     bounds = plan.get("metric_bounds", {})
     rows = [
         _metric_row(metric_label(key, lang), value, bounds.get(key), lang)
@@ -188,7 +188,7 @@ def _quality(instance: Instance, plan: Plan, words: Labels, lang: str) -> str:
 
 
 def _metric_row(
-    label: str, value: float, bound: float | None, lang: str, css_class: str = ""
+    label: str, value: float, bound: float | None, lang: Lang, css_class: str = ""
 ) -> str:
     shown = "—" if bound is None else number(bound, lang)
     return (
@@ -197,14 +197,14 @@ def _metric_row(
     )
 
 
-def _verdict(plan: Plan, words: Labels, lang: str) -> str:
+def _verdict(plan: Plan, words: Labels, lang: Lang) -> str:
     if plan["bound"] is None:
         return words["no_bound"]
     gap = plan["objective"] - plan["bound"]
     return words["optimal"] if gap <= 0 else words["gap"].format(gap=number(gap, lang))
 
 
-def _met(instance: Instance, plan: Plan, words: Labels, lang: str) -> str:
+def _met(instance: Instance, plan: Plan, words: Labels, lang: Lang) -> str:
     met = list(people_met(plan).values())
     if not met:
         return ""

@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from allocator.i18n import labels
+from allocator.i18n import Lang, labels
 from allocator.io.csv_plans import safe_cell
 from allocator.model.instance import Instance
 
@@ -30,7 +30,7 @@ MAX_COLUMNS = 16_384
 """Excel's widest sheet: beyond, the itinerary has a row per seat."""
 
 
-def workbook_bytes(instance: Instance, plan: Plan, lang: str = "en") -> bytes:
+def workbook_bytes(instance: Instance, plan: Plan, lang: Lang = "en") -> bytes:
     """The .xlsx file's bytes: the itinerary first, then one sheet per round (streamed:
     100,000 rows take seconds, not the minute a workbook held whole in memory takes)."""
     words = labels(lang)

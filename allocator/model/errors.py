@@ -1,8 +1,19 @@
-"""Errors the engine reports to people: bad input (exit 2) and proven infeasibility (exit 3)."""
+"""Errors the engine reports to people, one family under `AllocatorError`: bad input (exit
+2), proven infeasibility (exit 3) and no valid plan (exit 4), each with its data as fields
+as well as in its message."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from allocator.evaluation.verify import Violation
+
+
+class AllocatorError(Exception):
+    """Every error the engine raises on purpose; anything else is a bug."""
 
 
 @dataclass(frozen=True)
@@ -21,12 +32,17 @@ class FieldIssue:
         return "\n".join(self.lines())
 
 
-class InputError(Exception):
-    """The instance file is not a valid instance; nothing can be solved."""
+class InputError(AllocatorError):
+    """The input is not a valid instance (or option); nothing can be solved. `issues` name
+    each bad field by its path."""
 
     def __init__(self, issues: list[FieldIssue]):
         self.issues = issues
         super().__init__("\n".join(str(i) for i in issues))
+
+    @property
+    def paths(self) -> list[str]:
+        return [issue.path for issue in self.issues]
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,10 @@ class Conflict:
     rule: str
     message: str
     suggestion: str = ""
+    round: str | None = None
+    """The round where it cannot hold, when it is one round's."""
+    counts: Mapping[str, int | float] = field(default_factory=dict, hash=False)
+    """The numbers of the proof, by name (`members`, `groups`, `cap`, `seatable`...)."""
 
     def lines(self) -> list[str]:
         lines = [f"[{self.rule}] {self.message}"]
@@ -45,9 +65,37 @@ class Conflict:
         return "\n".join(self.lines())
 
 
-class InfeasibleError(Exception):
+class InfeasibleError(AllocatorError):
     """The instance has no valid plan; `conflicts` say which rules clash and why."""
 
     def __init__(self, conflicts: list[Conflict]):
         self.conflicts = conflicts
         super().__init__("\n".join(str(c) for c in conflicts))
+
+    @property
+    def rules(self) -> list[str]:
+        return [conflict.rule for conflict in self.conflicts]
+
+
+NoPlanReason = Literal["time", "stopped", "unsupported", "invalid"]
+
+
+class NoPlanError(AllocatorError):
+    """No plan keeping every hard rule, though none was proven impossible: the time ran out
+    (`time`), the solve was stopped first (`stopped`), the strategy cannot take this
+    instance (`unsupported`), or the plan breaks rules (`invalid`, with its `violations`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: NoPlanReason,
+        strategy: str,
+        time_limit: float | None = None,
+        violations: Sequence[Violation] = (),
+    ):
+        self.reason = reason
+        self.strategy = strategy
+        self.time_limit = time_limit
+        self.violations = tuple(violations)
+        super().__init__(message)

@@ -1,22 +1,33 @@
 """The instance contract (FORMAT.md v1) as pydantic models.
 
 These models check types and the shape of every field, and refuse unknown
-keys. Cross-references between fields (round ids, participant ids, earlier
-rounds...) are checked in `validate.py`, which can name the exact field.
+keys. An `Instance` is checked whole however it is built (`parse_instance`, its
+constructor, `model_validate`, `model_validate_json`): the limits, cross-references
+between fields (round ids, participant ids, earlier rounds...) and every pydantic
+error are raised as one `InputError` by `validate.py`, which names the exact field.
+
+Dumped (`model_dump`, `model_dump_json`), a model writes what FORMAT.md means: fields
+that are None are left out, which reads back the same, except a round's explicit
+`"max_per_organisation": null` (no cap in that round), which is not the same as none
+given (the day's cap); matrices are lists of rows.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     Strict,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 
@@ -50,6 +61,7 @@ def _matrix(value: Any) -> np.ndarray:
 Matrix = Annotated[
     Any,
     PlainValidator(_matrix),
+    PlainSerializer(lambda array: array.tolist()),
     WithJsonSchema({"type": "array", "items": {"type": "array", "items": {"type": "number"}}}),
 ]
 
@@ -58,6 +70,17 @@ class _Strict(BaseModel):
     """Unknown keys are an error; types are not coerced; models are immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    _null_means: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose null, when given, means something other than the field left out."""
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {
+            key: value
+            for key, value in data.items()
+            if value is not None or (key in self._null_means and key in self.model_fields_set)
+        }
 
 
 class Participant(_Strict):
@@ -92,6 +115,7 @@ class Round(_Strict):
     merge_of: Id | None = None
     visitors: list[Id] = Field(default_factory=list)
     max_per_organisation: Annotated[int, Field(ge=1)] | None = None
+    _null_means: ClassVar[frozenset[str]] = frozenset({"max_per_organisation"})
 
     @model_validator(mode="after")
     def _groups_or_same(self) -> Round:
@@ -197,6 +221,14 @@ class Instance(_Strict):
     duties: list[Duty] = Field(default_factory=list)
     constraints: Constraints = Field(default_factory=Constraints)
     objective: list[Term] | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checked_whole(cls, data: Any, build: ValidatorFunctionWrapHandler) -> Instance:
+        """However the instance is built, one `InputError` naming every bad field."""
+        from allocator.model.validate import checked_instance  # it needs this module
+
+        return checked_instance(data, build)
 
     def effective_objective(self) -> list[Term]:
         """The objective as written, or FORMAT.md's default."""

@@ -51,25 +51,39 @@ def _explicit_groups(rnd: Round) -> list[tuple[str, int | None, int | None]]:
     return [(g.id, g.min_size, g.max_size) for g in rnd.groups]
 
 
-def _sized(
-    raw: list[tuple[str, int | None, int | None]], rnd: Round, n_present: int, n: int
-) -> tuple[tuple[GroupShape, ...], bool]:
-    """Apply the round's bounds to groups that set none; balance when no bound is given at
-    all. A max_size above the n participants caps nothing: it is read as no max."""
+def _declared(
+    raw: list[tuple[str, int | None, int | None]], rnd: Round
+) -> list[tuple[str, int | None, int | None]] | None:
+    """Each group's bounds as the instance gives them (its own, else the round's); None when
+    it gives none at all (sizes balanced)."""
     gives_bound = rnd.min_size is not None or rnd.max_size is not None
     gives_bound = gives_bound or any(lo is not None or hi is not None for _, lo, hi in raw)
     if not gives_bound:
-        low, high = n_present // len(raw), -(-n_present // len(raw))
-        return tuple(GroupShape(gid, low, high) for gid, _, _ in raw), True
+        return None
+    return [
+        (gid, lo, hi) if lo is not None or hi is not None else (gid, rnd.min_size, rnd.max_size)
+        for gid, lo, hi in raw
+    ]
+
+
+def _sized(
+    declared: list[tuple[str, int | None, int | None]] | None,
+    ids: list[str],
+    n_present: int,
+    n: int,
+) -> tuple[GroupShape, ...]:
+    """The groups' bounds for the people present: balanced without declared bounds; a
+    missing min is 0, a missing max (or one above the n participants) no max."""
+    if declared is None:
+        low, high = n_present // len(ids), -(-n_present // len(ids))
+        return tuple(GroupShape(gid, low, high) for gid in ids)
     shapes = []
-    for gid, lo, hi in raw:
-        if lo is None and hi is None:
-            lo, hi = rnd.min_size, rnd.max_size
+    for gid, lo, hi in declared:
         low = lo if lo is not None else 0
         shapes.append(
             GroupShape(gid, low, hi if hi is not None and hi <= n else max(low, n_present))
         )
-    return tuple(shapes), False
+    return tuple(shapes)
 
 
 def round_shapes(instance: Instance) -> list[RoundShape]:
@@ -77,23 +91,33 @@ def round_shapes(instance: Instance) -> list[RoundShape]:
     index = {r.id: k for k, r in enumerate(instance.rounds)}
     present = presence(instance)
     shapes: list[RoundShape] = []
+    declared: list[list[tuple[str, int | None, int | None]] | None] = []
     groupings = 0
+    n = len(instance.participants)
     for k, rnd in enumerate(instance.rounds):
         if rnd.same_groups_as is not None:
             src = index[rnd.same_groups_as]
-            raw = [(g.id, None, None) for g in shapes[src].groups]
-            if rnd.min_size is None and rnd.max_size is None and not shapes[src].balanced:
-                raw = [(g.id, g.min_size, g.max_size) for g in shapes[src].groups]
-            groups, balanced = _sized(raw, rnd, len(present[k]), len(instance.participants))
+            ids = [g.id for g in shapes[src].groups]
+            inherits = rnd.min_size is None and rnd.max_size is None and not shapes[src].balanced
+            bounds = declared[src] if inherits else _declared([(g, None, None) for g in ids], rnd)
+            declared.append(bounds)
             shapes.append(
                 RoundShape(
-                    rnd.id, groups, balanced, tuple(present[k]), src, "same", shapes[src].grouping
+                    rnd.id,
+                    _sized(bounds, ids, len(present[k]), n),
+                    bounds is None,
+                    tuple(present[k]),
+                    src,
+                    "same",
+                    shapes[src].grouping,
                 )
             )
             continue
-        groups, balanced = _sized(
-            _explicit_groups(rnd), rnd, len(present[k]), len(instance.participants)
-        )
+        raw = _explicit_groups(rnd)
+        bounds = _declared(raw, rnd)
+        declared.append(bounds)
+        groups = _sized(bounds, [gid for gid, _, _ in raw], len(present[k]), n)
+        balanced = bounds is None
         if rnd.merge_of is not None:
             src = index[rnd.merge_of]
             shapes.append(

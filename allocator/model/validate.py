@@ -8,7 +8,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +58,8 @@ def raw_value_issues(data: Any) -> Iterator[FieldIssue]:
                 stack.append((item, (*loc, key)))
         elif isinstance(value, list | tuple):
             stack.extend((item, (*loc, k)) for k, item in reversed(list(enumerate(value))))
+        elif isinstance(value, BaseModel):  # a part of the instance built in code
+            stack.extend((item, (*loc, key)) for key, item in reversed(list(value)))
         elif isinstance(value, str):
             if problem := text_problem(value):
                 yield FieldIssue(json_path(loc), f"the text {excerpt(value)} {problem}")
@@ -240,9 +242,18 @@ def _type_hint(kind: str) -> str:
 def parse_instance(data: Any) -> Instance:
     """Validate the raw JSON value of an instance; raise `InputError` naming every bad field
     (the first `MAX_ISSUES` of them). Nothing is built from a value before it passed."""
+    return Instance.model_validate(data)
+
+
+def checked_instance(data: Any, build: Callable[[Any], Instance]) -> Instance:
+    """The checks of every `Instance` around pydantic's own (`build`): limits first, on the
+    raw value (and on any model inside it, built in code), then types and shapes, then the
+    whole day's counts and cross-references."""
+    if isinstance(data, Instance):
+        return data  # checked when it was built
     _refuse(itertools.chain(raw_size_issues(data), raw_value_issues(data)))
     try:
-        instance = Instance.model_validate(data)
+        instance = build(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False)
         _refuse(_issue_from_pydantic(e) for e in _most_specific(errors))
