@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from allocator.analysis.bounds import metric_bounds, objective_bound
 from allocator.model.problem import Problem
 from allocator.strategies.base import (
     Announce,
@@ -72,16 +73,28 @@ class Auto:
             )
         reshuffles = all(r.kind == "new" for r in problem.rounds)
         lists = bool(problem.apart or problem.together)
-        # lists on days that reshuffle: the hybrid (its moves repair them; measured on the
-        # lists suite against CP-SAT alone, and on the scale suite); on days that keep
-        # groups the local search owns them. A repair: CP-SAT while its model fits.
+        fits = model_fits(problem)
         if unsupported(problem) or (lists and reshuffles):
-            exact = problem.keep is not None and model_fits(problem)
-            engine = CpSat() if hybrid_unsupported(problem) or exact else Hybrid()
-            return self._named(
-                engine.solve(
-                    problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
+            # a repair: CP-SAT while its model fits; lists on days that reshuffle: the
+            # hybrid, whose moves repair them (measured on the lists suite against CP-SAT
+            # alone, and on the scale suite), and where the whole model fits, CP-SAT for
+            # the second half when the hybrid's plan is not at the bound (or there is none:
+            # CP-SAT may prove the lists cannot hold). On days that keep groups the local
+            # search owns the lists.
+            if hybrid_unsupported(problem) or (problem.keep is not None and fits):
+                return self._named(
+                    CpSat().solve(
+                        problem, time_limit=time_limit, seed=seed, progress=progress, stop=stop
+                    )
                 )
+            share = time_limit / 2 if fits else time_limit
+            first = Hybrid().solve(
+                problem, time_limit=share, seed=seed, progress=progress, stop=stop
+            )
+            return self._named(
+                self._then_cp_sat(problem, first, began, time_limit, seed, progress, stop)
+                if fits
+                else first
             )
         # where rounds keep or merge groups, CP-SAT's model is large and its moves come
         # later than the local search's (measured on the partner suite): the search keeps
@@ -96,13 +109,29 @@ class Auto:
             stop=stop,
             patience=time_limit * PATIENCE if refine else None,
             # without a plan by half the time, CP-SAT may find one in the other half
-            give_up=time_limit / 2 if not refine and model_fits(problem) else None,
+            give_up=time_limit / 2 if not refine and fits else None,
         )
-        left = time_limit - (time.perf_counter() - began)
-        if left < 1.0 or stopped(stop) or (local.assignment is not None and not refine):
+        if local.assignment is not None and not refine:
             return self._named(local)
-        if local.assignment is not None and reaches_bound(problem, local.search_cost):
-            return self._named(local)  # at the counting bound: nothing left to prove
+        return self._named(
+            self._then_cp_sat(problem, local, began, time_limit, seed, progress, stop)
+        )
+
+    def _then_cp_sat(
+        self,
+        problem: Problem,
+        first: Result,
+        began: float,
+        time_limit: float,
+        seed: int,
+        progress: ProgressCallback | None,
+        stop: Stop | None,
+    ) -> Result:
+        """CP-SAT in the time left, from the first engine's plan (a hint), unless that plan is
+        at the counting bound; the better plan of the two, with CP-SAT's bound."""
+        left = time_limit - (time.perf_counter() - began)
+        if left < min(1.0, time_limit / 4) or stopped(stop) or _at_bound(problem, first):
+            return first
         try:
             exact = CpSat().solve(
                 problem,
@@ -110,16 +139,27 @@ class Auto:
                 seed=seed,
                 progress=shifted(progress, time.perf_counter() - began),
                 stop=stop,
-                hint=local.assignment,
+                hint=first.assignment,
             )
         except UnsupportedError:
-            return self._named(local)
-        if local.assignment is not None and (
+            return first
+        if first.assignment is not None and (
             exact.assignment is None
-            or plan_cost(problem, local.assignment) < plan_cost(problem, exact.assignment)
+            or plan_cost(problem, first.assignment) < plan_cost(problem, exact.assignment)
         ):
-            return self._named(replace(local, bound=exact.bound))
-        return self._named(exact)
+            return replace(first, bound=exact.bound)
+        return exact
 
     def _named(self, result: Result) -> Result:
         return replace(result, strategy=self.name, engine=result.engine or result.strategy)
+
+
+def _at_bound(problem: Problem, result: Result) -> bool:
+    """Is the result's plan at the counting bound (nothing left to prove)?"""
+    if result.assignment is None:
+        return False
+    if result.search_cost is not None:
+        return reaches_bound(problem, result.search_cost)
+    bound = objective_bound(problem, metric_bounds(problem))
+    cost = plan_cost(problem, result.assignment)
+    return bound is not None and cost <= bound + 1e-6 * max(1.0, abs(bound))

@@ -391,7 +391,7 @@ def _start(
     return *compress(problem, shape, greedy_start(problem, seed, weights).group), "greedy"
 
 
-COMPILE_SECONDS = 20
+COMPILE_SECONDS = 15
 """About how long the kernels take to compile on 2 cores, once per install (measured)."""
 
 _WARM: set[bool] = set()
