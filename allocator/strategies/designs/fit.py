@@ -200,22 +200,20 @@ def _extended(
 ) -> Assignment | None:
     """Rounds `first` … seated greedily, one after the other: pins first, then everyone else
     in random order into the group where they have met the fewest, within caps and bounds."""
-    met = np.zeros((problem.n, problem.n), dtype=np.int64)
-    for r in range(first):
-        row = plan.group[r]
-        met += (row[:, None] == row[None, :]) & (row[:, None] >= 0)
     for r in range(first, len(problem.rounds)):
-        row = _greedy_round(problem, r, groups, met, rng)
+        row = _greedy_round(problem, r, groups, plan.group[:r], rng)
         if row is None:
             return None
         plan.group[r] = row
-        met += (row[:, None] == row[None, :]) & (row[:, None] >= 0)
     return plan
 
 
 def _greedy_round(
-    problem: Problem, r: int, groups: int, met: np.ndarray, rng: np.random.Generator
+    problem: Problem, r: int, groups: int, earlier: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray | None:
+    """One round seated greedily against the `earlier` rounds' seats. Who one has met in a
+    group is counted through the groups: shared[k][h, g] is how many of the people seated in
+    group g so far sat in group h of earlier round k (no matrix over pairs of people)."""
     shape = problem.rounds[r]
     low = np.array([g.min_size for g in shape.groups])
     high = np.array([g.max_size for g in shape.groups])
@@ -224,17 +222,35 @@ def _greedy_round(
     if ((target < low) | (target > high)).any():
         return None
     cap = problem.org_cap[r] if problem.org_cap[r] is not None else problem.n
+    org_of = problem.organisation.of
     row = np.full(problem.n, ABSENT, dtype=np.int64)
+    sizes = np.zeros(groups, dtype=np.int64)
+    colleagues = np.zeros((max(1, len(problem.organisation.values)), groups), dtype=np.int64)
+    shared = [
+        np.zeros((int(seats.max(initial=0)) + 1, groups), dtype=np.int64) for seats in earlier
+    ]
+
+    def seat(p: int, g: int) -> None:
+        row[p] = g
+        sizes[g] += 1
+        if org_of[p] != NONE:
+            colleagues[org_of[p], g] += 1
+        for k, seats in enumerate(earlier):
+            if seats[p] >= 0:
+                shared[k][seats[p], g] += 1
+
     pinned = {p: g for p, k, g in problem.fixed if k == r}
     for p, g in pinned.items():
-        row[p] = g
+        seat(p, g)
     for p in rng.permutation([p for p in here if p not in pinned]):
-        sizes = np.bincount(row[row >= 0], minlength=groups)
-        org = problem.organisation.of[p]
-        same = np.bincount(row[(row >= 0) & (problem.organisation.of == org)], minlength=groups)
+        org = org_of[p]
+        same = colleagues[org] if org != NONE else np.zeros(groups, dtype=np.int64)
         open_ = (sizes < target) & ((same < cap) | (org == NONE))
         if not open_.any():
             return None
-        seen = np.bincount(row[row >= 0], weights=met[p, row >= 0], minlength=groups)
-        row[p] = np.flatnonzero(open_)[np.argmin(seen[open_])]
+        seen = np.zeros(groups, dtype=np.int64)
+        for k, seats in enumerate(earlier):
+            if seats[p] >= 0:
+                seen += shared[k][seats[p]]
+        seat(int(p), int(np.flatnonzero(open_)[np.argmin(seen[open_])]))
     return row

@@ -105,6 +105,12 @@ class SeatModel:
         """Duties q holds in seats the model does not decide."""
         return 0
 
+    def only_round(self) -> int | None:
+        """The one round the model decides, when it decides a grouping of one round and
+        nothing else (a move on a day that reshuffles): there, who meets is who shares a
+        decided group."""
+        return None
+
     def holds_pairs(self) -> bool:
         """Can the model hold a meeting literal for every pair it decides?"""
         return True
@@ -346,16 +352,16 @@ class MoveModel(SeatModel):
     def meetings(self, a: int, b: int, exact: bool, least: int) -> tuple[int, list[Literal]] | None:
         i, j = self._index[a], self._index[b]
         constant = int(self._elsewhere[i, j]) + int(self._fixed_here[i, j])
-        lits = []
-        if self._common[i, j] and not self._fixed_here[i, j]:
-            lit = self.meet(a, b, self.grouping, exact)
-            lits = [] if lit is None else [lit]
-        if constant + len(lits) < max(1, least) or not lits:
-            return None
-        return constant, lits
+        if not self._common[i, j] or self._fixed_here[i, j] or constant + 1 < max(1, least):
+            return None  # no meeting the move decides, or too few to count
+        lit = self.meet(a, b, self.grouping, exact)
+        return None if lit is None else (constant, [lit])
 
     def groupings(self) -> list[int]:
         return [self.grouping]
+
+    def only_round(self) -> int | None:
+        return self._rounds[0] if len(self._rounds) == 1 else None
 
     def meeting_in(self, a: int, b: int, k: int) -> Literal | int:
         i, j = self._index[a], self._index[b]

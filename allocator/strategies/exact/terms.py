@@ -40,7 +40,16 @@ def add_objective(m: SeatModel, leave_out: frozenset[str] = frozenset()) -> None
 
 def add_same_organisation(m: SeatModel, weight: Fraction) -> None:
     """Pairs of colleagues meeting, grouping by grouping (with the pigeonhole cuts that give
-    the relaxation its bound, when pairs cost)."""
+    the relaxation its bound, when pairs cost). Where one round decides every meeting and
+    pairs cost, C(count, 2) per group and organisation through its tangents (exact at the
+    minimum, and much lighter than a literal per pair)."""
+    r = m.only_round()
+    if r is not None and weight > 0:
+        for people in by_value(m.problem.organisation.of, m.people(r)).values():
+            for g in m.groups(r) if len(people) > 1 else ():
+                pairs = pairs_at_least(m, sum(m.members(r, g, people)), len(people))
+                m.add_cost(weight, pairs, len(people) * (len(people) - 1) // 2)
+        return
     for people in by_value(m.problem.organisation.of, m.participants()).values():
         for a, b in combinations(people, 2):
             met = m.meetings(a, b, exact=weight < 0, least=1)
@@ -99,6 +108,10 @@ def add_repeat_pairs(m: SeatModel, weight: Fraction) -> None:
         if met is None:
             continue
         constant, lits = met
+        if constant >= 1 and m.problem.n_groupings > 1 and len(lits) == 1:
+            # met elsewhere already (a move): each meeting here is one more repeat, exactly
+            m.add_cost(weight, lits[0], 1)
+            continue
         most = constant + len(lits) - 1
         repeats = _at_least_zero(m, constant + sum(lits) - 1, constant - 1, most, weight < 0)
         m.add_cost(weight, repeats, most)
