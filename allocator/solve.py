@@ -32,7 +32,7 @@ from allocator.strategies.base import (
     UnsupportedError,
 )
 
-StrategyName = Literal["auto", "cpsat", "diversity", "hybrid", "local", "random"]
+StrategyName = Literal["auto", "cpsat", "diversity", "hybrid", "local", "random", "tabu"]
 DEFAULT_STRATEGY: StrategyName = "auto"
 _STRATEGY_CLASSES: dict[str, str] = {
     "auto": "allocator.strategies.auto:Auto",
@@ -41,6 +41,7 @@ _STRATEGY_CLASSES: dict[str, str] = {
     "hybrid": "allocator.strategies.search.hybrid:Hybrid",
     "local": "allocator.strategies.search.local_search:LocalSearch",
     "random": "allocator.strategies.random_draw:RandomDraw",
+    "tabu": "allocator.strategies.search.local_search:PlainTabu",
 }
 
 

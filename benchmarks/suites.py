@@ -140,6 +140,28 @@ SUITES: dict[str, list[Case]] = {
     # the best known reaches the counting bound; and days of adjacent group sizes.
     "golfers_table": golfer_table_cases(),
     "golfers_adjacent": adjacent_cases(),
+    # Issue 11's side-by-side: 15 cells of the table, the hard ones included, for `auto`
+    # against `cpsat` and the tabu search started without designs (`tabu`), at 20 s.
+    "golfers_sample": [
+        golfer(g, s, w, 20)
+        for g, s, w in (
+            (5, 3, 7),
+            (6, 3, 8),
+            (8, 3, 11),
+            (10, 3, 14),
+            (4, 4, 5),
+            (8, 4, 10),
+            (9, 4, 11),
+            (10, 4, 13),
+            (5, 5, 6),
+            (6, 5, 6),
+            (7, 5, 7),
+            (10, 6, 7),
+            (6, 6, 3),
+            (10, 7, 7),
+            (10, 10, 4),
+        )
+    ],
     # Issue 3's scale targets: both mixing terms at their counting bounds; then the same
     # events with `together` pairs and `apart` lists, beyond the whole CP-SAT model's size.
     "scale": [

@@ -376,16 +376,22 @@ def plan_cost(problem: Problem, plan: Assignment) -> float:
 
 
 def _start(
-    problem: Problem, shape: SearchLayout, seed: int, time_limit: float, start: Assignment | None
+    problem: Problem,
+    shape: SearchLayout,
+    seed: int,
+    time_limit: float,
+    start: Assignment | None,
+    designs: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Search-round seats and merge maps to start from, and what they come from: `start`,
-    else a design or the greedy on days that reshuffle, else the grouping greedy."""
+    else a design (unless `designs` is off) or the greedy on days that reshuffle, else the
+    grouping greedy."""
     weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
     if start is not None:
         return *compress(problem, shape, start.group), "the plan given"
     if not shape.plain:
         return *grouping_start(problem, shape, seed, weights), "greedy over groupings"
-    design = fitted_design(problem, seed, min(2.0, time_limit / 10))
+    design = fitted_design(problem, seed, min(2.0, time_limit / 10)) if designs else None
     if design is not None:
         return *compress(problem, shape, design.assignment.group), design.construction
     return *compress(problem, shape, greedy_start(problem, seed, weights).group), "greedy"
@@ -448,6 +454,8 @@ class LocalSearch:
     or to the counting bound, whichever comes first."""
 
     name = "local"
+    designs = True
+    """Start from the design library's schedules where they apply."""
 
     def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
         prepare(problem, announce)
@@ -479,7 +487,7 @@ class LocalSearch:
         visitors = visitor_schedule(problem, shape, seed, time_limit / 4)
         if visitors is None:
             return Result(self.name, seed, 0.0, "unknown", None)
-        seats, maps, construction = _start(problem, shape, seed, time_limit, start)
+        seats, maps, construction = _start(problem, shape, seed, time_limit, start, self.designs)
         state = build_state(problem, seats, maps, visitors)
         if frozen is not None:
             state.layout.movable[:] &= ~frozen[[s.rounds[0] for s in shape.rounds]]
@@ -551,3 +559,11 @@ class LocalSearch:
             construction=construction,
             stats=stats,
         )
+
+
+class PlainTabu(LocalSearch):
+    """The local search from the greedy alone, without the design library: the baseline
+    that shows what the designs bring (the golfers benchmark runs it side by side)."""
+
+    name = "tabu"
+    designs = False
