@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.strategies.designs import difference_matrix
 from allocator.strategies.designs.cyclic import BASE_ROUNDS, cyclic_rounds
 from allocator.strategies.designs.finite_fields import field_tables, prime_power
 from allocator.strategies.designs.kirkman import kirkman_rounds
@@ -100,6 +101,11 @@ LIBRARY = (
         lambda g, s, r: pegg_32_rounds(r),
     ),
     Construction("transversal design / Latin squares", _transversal_most, transversal_rounds),
+    Construction(
+        "partial difference matrix over the groups",
+        difference_matrix.most_rounds,
+        difference_matrix.difference_matrix_rounds,
+    ),
     Construction("cyclic base round", _cyclic_most, cyclic_rounds),
 )
 
