@@ -65,7 +65,7 @@ def test_round_robin_refuses_odd_counts_and_extra_rounds() -> None:
     assert round_robin_rounds(8, 8) is None
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 81, 100])
 def test_orthogonal_arrays_hold_every_pair_of_values_once(n: int) -> None:
     array = orthogonal_array(n)
     assert array.shape[0] == n * n
@@ -236,3 +236,15 @@ def test_every_construction_builds_the_rounds_it_promises() -> None:
                     plan = construction.build(groups, size, most)
                     assert plan is not None, (construction.name, groups, size)
                     assert_schedule(plan, groups, size, most)
+
+
+def test_a_prime_power_without_field_tables_still_gets_latin_squares() -> None:
+    """2,500 groups (20,000 people at tables of 8): a factor 625 = 5⁴ whose field is not
+    tabulated here once crashed the library; it falls back to a cyclic Latin square."""
+    design = best_design(2500, 8, 4)
+    assert design is not None
+    plan = design.rounds
+    assert len(plan) >= 2 and all((np.bincount(r, minlength=2500) == 8).all() for r in plan)
+    for first in range(len(plan)):
+        for second in range(first):  # two groups sharing two points would meet them twice
+            assert np.bincount(plan[first] * 2500 + plan[second]).max() <= 1

@@ -45,12 +45,13 @@ def orthogonal_array(n: int) -> np.ndarray | None:
     """The widest OA(k, n) built here, n² rows × k columns over 0 … n − 1, any two columns
     holding every pair of values once: k = n + 1 over GF(n) (row (a, b) holds a·x + b at
     column x, and a last), Parker's k = 4 for n = 10, MacNeish's product of the arrays of
-    the prime-power factors (k their narrowest), and k = 3 (a cyclic Latin square) otherwise.
-    None for n < 2."""
+    the prime-power factors (k their narrowest), and k = 3 (a cyclic Latin square) otherwise,
+    a prime power whose field has no tables here included. None for n < 2."""
     if n < 2:
         return None
-    if prime_power(n) is not None:
-        add, mul = field_tables(n)
+    tables = field_tables(n) if prime_power(n) is not None else None
+    if tables is not None:
+        add, mul = tables
         a, b = np.divmod(np.arange(n * n), n)
         return np.column_stack([add[mul[a[:, None], np.arange(n)], b[:, None]], a])
     if n == 10:
