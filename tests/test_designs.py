@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocator.strategies.designs.cyclic import BASE_ROUNDS, developed, search_base_round
+from allocator.strategies.designs.cyclic import (
+    BASE_ROUNDS,
+    FEWEST_REPEATS,
+    developed,
+    search_base_round,
+)
 from allocator.strategies.designs.difference_matrix import (
     MATRICES,
     developed_over_groups,
@@ -141,6 +146,23 @@ def test_pegg_32_leaves_sixteen_pairs_apart() -> None:
 def test_carried_base_rounds_develop_into_schedules(groups: int, size: int, rounds: int) -> None:
     fixed, base = BASE_ROUNDS[groups, size, rounds]
     assert_schedule(developed(np.array(base), rounds, fixed, rounds), groups, size, rounds)
+
+
+@pytest.mark.parametrize(("groups", "size", "rounds"), sorted(FEWEST_REPEATS))
+def test_fewest_repeats_base_rounds_reach_the_counting_bound(
+    groups: int, size: int, rounds: int
+) -> None:
+    """One round past the best known, every pair meets and the repeats are slots − pairs."""
+    plan = developed(np.array(FEWEST_REPEATS[groups, size, rounds]), rounds, 0, rounds)
+    for row in plan:
+        assert (np.bincount(row, minlength=groups) == size).all()
+    met = meetings(plan)[np.triu_indices(groups * size, 1)]
+    slots = rounds * groups * size * (size - 1) // 2
+    assert met.min() >= 1 and met.max() <= 2
+    assert (met - 1).sum() == slots - len(met)
+    design = best_design(groups, size, rounds)
+    assert design is not None and len(design.rounds) == rounds
+    assert design.repeats == slots - len(met)
 
 
 def test_base_round_search_finds_a_cyclic_schedule() -> None:

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.strategies.designs import difference_matrix
-from allocator.strategies.designs.cyclic import BASE_ROUNDS, cyclic_rounds
+from allocator.strategies.designs.cyclic import (
+    BASE_ROUNDS,
+    FEWEST_REPEATS,
+    cyclic_rounds,
+    fewest_repeats_rounds,
+)
 from allocator.strategies.designs.finite_fields import field_tables, prime_power
 from allocator.strategies.designs.kirkman import kirkman_rounds
 from allocator.strategies.designs.nearly_kirkman import STARTERS, nearly_kirkman_rounds
@@ -27,11 +32,13 @@ from allocator.strategies.designs.transversal import orthogonal_array, transvers
 
 @dataclass(frozen=True)
 class Design:
-    """Rounds of groups where nobody meets twice: entry [r, x] is point x's group in round r,
-    every group of every round the same size."""
+    """Rounds of groups, every group of every round the same size: entry [r, x] is point x's
+    group in round r. Nobody meets twice, except in a schedule past the frontier (more
+    rounds than any known design), where `repeats` pairs meet twice."""
 
     name: str
     rounds: np.ndarray
+    repeats: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,8 @@ def best_design(
 ) -> Design | None:
     """The construction with the most rounds for `groups` groups of `size` (the library's
     order breaks ties), all its rounds; cosets of subspaces (a randomised search within
-    `budget` seconds) when no other reaches `rounds`. None when nothing applies."""
+    `budget` seconds) when no other reaches `rounds`; past the frontier, a carried schedule
+    with the fewest repeats that reaches `rounds`. None when nothing applies."""
     ranked = sorted(LIBRARY, key=lambda c: -c.most_rounds(groups, size))
     best = None
     for construction in ranked:
@@ -128,7 +136,22 @@ def best_design(
         cosets = _subspace_design(groups, size, rounds, seed, budget)
         if cosets is not None:
             return cosets
+    if best is None or len(best.rounds) < rounds:
+        beyond = _fewest_repeats(groups, size, rounds)
+        if beyond is not None:
+            return beyond
     return best
+
+
+def _fewest_repeats(groups: int, size: int, rounds: int) -> Design | None:
+    """The carried base round past the frontier that covers `rounds`, with its repeats."""
+    for g, s, m in FEWEST_REPEATS:
+        if (g, s) == (groups, size) and rounds <= m:
+            plan = fewest_repeats_rounds(g, s, m)
+            met = (plan[:, :, None] == plan[:, None, :]).sum(axis=0)
+            repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
+            return Design("cyclic base round, fewest repeats", plan, repeats)
+    return None
 
 
 def _subspace_design(
