@@ -10,6 +10,7 @@ The README's "As a library" section walks through a whole day.
 """
 
 from allocator.evaluation import Violation, evaluate, objective_value, verify
+from allocator.examples import shipped as shipped_examples
 from allocator.i18n import LANGS, Lang, labels, metric_label, number
 from allocator.io.csv_plans import seating_plans
 from allocator.io.files import (
@@ -110,6 +111,7 @@ __all__ = [
     "render_html",
     "round_name",
     "seating_plans",
+    "shipped_examples",
     "solve",
     "spreadsheet_instance",
     "spreadsheet_instance_from_bytes",
