@@ -21,7 +21,7 @@ from allocator.io.files import (
     write_files_atomically,
 )
 from allocator.io.html_plan import group_name, people_met, render_html, round_name
-from allocator.io.plan_folder import plan_files, write_plan
+from allocator.io.plan_folder import plan_file_names, plan_files, write_plan
 from allocator.io.plan_json import dump_plan
 from allocator.io.spreadsheet import (
     SheetInstance,
@@ -107,6 +107,7 @@ __all__ = [
     "objective_value",
     "parse_instance",
     "people_met",
+    "plan_file_names",
     "plan_files",
     "render_html",
     "round_name",
