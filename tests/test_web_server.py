@@ -351,3 +351,17 @@ def test_the_page_speaks_french_when_the_browser_prefers_it(client):
     assert "Your days" in client.get("/", headers={"Accept-Language": "en-GB,fr;q=0.5"}).text
     client.post("/lang", json={"lang": "fr"}, headers=SAME)
     assert "Vos journées" in client.get("/", headers={"Accept-Language": "en"}).text
+
+
+def test_repair_after_changes_keeps_seats_of_the_plan_for_the_day_as_saved(client, solved):
+    day, number = solved
+    changed = small_day()
+    changed["participants"][-1] = {"id": "walk-in", "organisation": "org3"}
+    assert client.post(f"/days/{day}/instance", json=changed, headers=SAME).status_code == 200
+    final = events(client, solve(client, day, kind="repair", plan=number))[-1]
+    assert final["state"] == "done", final
+    record = client.app.state.days.store.plan(day, int(final["plan"].rsplit("/", 1)[1]))
+    assert record["kind"] == "repair" and record["valid"]
+    assert record["instance"] == changed
+    repair = record["plan"]["repair"]
+    assert repair["seats_compared"] == 22 and repair["seats_kept"] >= 20
