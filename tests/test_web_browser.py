@@ -201,3 +201,33 @@ def test_the_organiser_path_from_spreadsheet_to_verified_folder(
     assert check.stdout.startswith("VALID")
     assert errors == []
     context.close()
+
+
+def test_the_day_is_shaped_in_forms_with_each_error_beside_its_field(
+    server, browser, artefacts, tmp_path
+):
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page.goto(server)
+    page.click('button.example[data-name="world_cafe.json"]')
+    page.wait_for_url("**/days/*")
+    groups = page.locator('[data-path="rounds[0].groups"]')
+    groups.fill("0")
+    groups.dispatch_event("change")
+    assert '"groups": 0' in page.input_value("#instance")
+    page.locator("button.save").first.click()
+    beside = page.locator('[data-path="rounds[0].groups"] + .beside')
+    beside.wait_for()
+    assert beside.inner_text().startswith("rounds[0].groups:")
+    page.screenshot(path=artefacts / "08-shape-error.png")
+    groups.fill("6")
+    groups.dispatch_event("change")
+    organisation = page.locator('[data-path="participants[0].organisation"]')
+    organisation.fill("Ville de Gand")
+    organisation.dispatch_event("change")
+    page.locator("button.save").first.click()
+    page.wait_for_selector("#saved:text('Saved.')")
+    assert page.locator(".beside").count() == 0
+    page.reload()
+    assert page.input_value('[data-path="participants[0].organisation"]') == "Ville de Gand"
+    assert page.input_value('[data-path="rounds[0].groups"]') == "6"
+    page.close()

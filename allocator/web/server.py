@@ -144,6 +144,7 @@ def create_app(
             people=len(instance.get("participants", [])),
             plans=plans,
             job=running[-1].id if running else "",
+            said_json=_script_json(words(request.state.lang)),
         )
 
     async def save_instance(request: Request) -> Response:
