@@ -11,11 +11,8 @@ import csv
 import io
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -25,20 +22,11 @@ CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed")
+pytest.importorskip("uvicorn", reason="the web extra is not installed")
+pytest.importorskip("httpx", reason="the test extra is not installed")
 
-from allocator.web.server import create_app  # noqa: E402 (needs the extra, checked above)
+from benchmarks.web_page import FLAGS, serve  # noqa: E402 (needs the extra, checked above)
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTEFACTS = Path(__file__).resolve().parents[1] / "test-artefacts" / "web"
 ALLOCATE = Path(sys.executable).parent / "allocate"
 STRUCTURES = (
@@ -63,17 +51,8 @@ def french_sheet(path: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a free port of 127.0.0.1, in a thread, for the module's tests."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(tmp_path_factory.mktemp("days"), "127.0.0.1", port)
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    base, running, thread = serve(tmp_path_factory.mktemp("days"))
+    yield base
     running.should_exit = True
     thread.join(timeout=15)
 
@@ -81,7 +60,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
         launched.close()
 
