@@ -365,3 +365,14 @@ def test_repair_after_changes_keeps_seats_of_the_plan_for_the_day_as_saved(clien
     assert record["instance"] == changed
     repair = record["plan"]["repair"]
     assert repair["seats_compared"] == 22 and repair["seats_kept"] >= 20
+
+
+def test_every_page_can_ask_for_the_queue(client):
+    day = new_day(client, small_day("En file"))
+    assert client.get("/queue").json() == {"lines": []}
+    job = solve(client, day, time_limit=30)
+    lines = client.get("/queue").json()["lines"]
+    assert len(lines) == 1 and lines[0].startswith("En file")
+    client.post(f"/jobs/{job}/stop", headers=SAME)
+    events(client, job)
+    assert client.get("/queue").json() == {"lines": []}

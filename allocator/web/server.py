@@ -36,6 +36,9 @@ from allocator import (
     input_too_large,
     shipped_examples,
 )
+from allocator import (
+    number as format_number,
+)
 from allocator.web import editing, view
 from allocator.web.days import KINDS, Days, NotValid, input_issue
 from allocator.web.jobs import Job
@@ -133,7 +136,8 @@ def create_app(
         day = request.path_params["day"]
         instance = days.store.instance(day)
         plans = [
-            {"number": n, **_summary(days.store.plan(day, n))} for n in days.store.plan_numbers(day)
+            {"number": n, **_summary(days.store.plan(day, n), request.state.lang)}
+            for n in days.store.plan_numbers(day)
         ]
         running = [job for job in days.queue.jobs.values() if job.day == day and not job.finished]
         return render(
@@ -240,6 +244,9 @@ def create_app(
         disposition = f'attachment; filename="{name}"'
         return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
 
+    async def queue(request: Request) -> Response:
+        return JSONResponse({"lines": queue_lines(days, request.state.lang)})
+
     async def set_lang(request: Request) -> Response:
         form = await _json(request)
         lang = form.get("lang")
@@ -255,6 +262,7 @@ def create_app(
         Route("/days", upload, methods=["POST"]),
         Route("/examples", example, methods=["POST"]),
         Route("/lang", set_lang, methods=["POST"]),
+        Route("/queue", queue),
         Route("/days/{day}", day_page),
         Route("/days/{day}/duplicate", duplicate, methods=["POST"]),
         Route("/days/{day}/instance", save_instance, methods=["POST"]),
@@ -436,13 +444,14 @@ def _view(days: Days, day: str, number: int, lang: Lang) -> dict[str, Any]:
     return view.plan_view(day, number, record, instance, lang)
 
 
-def _summary(record: dict[str, Any]) -> dict[str, Any]:
+def _summary(record: dict[str, Any], lang: Lang) -> dict[str, Any]:
     plan = record["plan"]
+    bound = plan.get("bound")
     return {
         "kind": record["kind"],
         "valid": record["valid"],
-        "objective": plan.get("objective"),
-        "bound": plan.get("bound"),
+        "objective": format_number(plan["objective"], lang),
+        "bound": "—" if bound is None else format_number(bound, lang),
         "stopped": record.get("stopped", False),
         "created": record.get("created", ""),
         "broken": len(record["violations"]),

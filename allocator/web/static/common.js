@@ -63,7 +63,19 @@ function showQueue(lines) {
   for (const line of lines) list.append(element("li", "", line));
 }
 
+// The queue on every page, asked every few seconds (a page following a solve hears it
+// with each progress event too).
+async function pollQueue() {
+  try {
+    const response = await fetch("/queue", { credentials: "same-origin" });
+    if (response.ok) showQueue((await response.json()).lines);
+  } catch (_) {
+    // the server stopped: the page keeps what it showed
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setInterval(pollQueue, 3000);
   document.getElementById("lang-switch").addEventListener("click", async (event) => {
     await send("/lang", { lang: event.target.dataset.lang });
     location.reload();
