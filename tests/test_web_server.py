@@ -19,7 +19,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient
 
 import allocator
-from allocator.web.server import create_app, served_hosts
+from allocator.web.server import create_app, printed_url, served_hosts
 
 BASE = "http://127.0.0.1:8000"
 SAME = {"Origin": BASE}
@@ -376,3 +376,10 @@ def test_every_page_can_ask_for_the_queue(client):
     client.post(f"/jobs/{job}/stop", headers=SAME)
     events(client, job)
     assert client.get("/queue").json() == {"lines": []}
+
+
+def test_the_printed_address_carries_the_token_beyond_this_machine():
+    assert printed_url("127.0.0.1", 8000, None) == "http://127.0.0.1:8000/"
+    assert printed_url("0.0.0.0", 8080, "t0k") == "http://127.0.0.1:8080/?token=t0k"
+    assert printed_url("::1", 8000, None) == "http://[::1]:8000/"
+    assert served_hosts("192.0.2.7", 80) == {"192.0.2.7:80", "192.0.2.7"}

@@ -526,6 +526,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def printed_url(host: str, port: int, token: str | None) -> str:
+    """The address to open: this machine's for a wildcard host, with the token if any."""
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    return url if token is None else f"{url}?token={token}"
+
+
 def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
     """Run the page until Ctrl-C; beyond this machine, with a token in the printed URL."""
     import threading
@@ -534,10 +541,8 @@ def serve(host: str, port: int, data_dir: Path, open_browser: bool) -> None:
     import uvicorn
 
     token = None if host in LOOPBACK else new_token()
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    url = printed_url(host, port, token)
     if token is not None:
-        url += f"?token={token}"
         print(
             f"warning: listening on {host}, beyond this machine: anyone who can reach it"
             " and has the token below sees the days, which hold people's names",

@@ -5,6 +5,12 @@
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("upload");
   const errorBox = document.getElementById("upload-error");
+  // A file dropped anywhere on the form is the file to send.
+  form.addEventListener("dragover", (event) => event.preventDefault());
+  form.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (event.dataTransfer.files.length) document.getElementById("upload-file").files = event.dataTransfer.files;
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = document.getElementById("upload-file").files[0];

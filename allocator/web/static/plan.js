@@ -44,6 +44,7 @@ function renderTabs() {
     tab.setAttribute("aria-selected", String(index === current));
     tab.dataset.round = round.id;
     if (round.groups.some((group) => group.broken.length)) tab.classList.add("broken");
+    if (searched !== null && round.groups.some((group) => group.members.includes(searched))) tab.classList.add("route");
     tab.addEventListener("click", () => {
       current = index;
       render();
