@@ -383,3 +383,13 @@ def test_the_printed_address_carries_the_token_beyond_this_machine():
     assert printed_url("0.0.0.0", 8080, "t0k") == "http://127.0.0.1:8080/?token=t0k"
     assert printed_url("::1", 8000, None) == "http://[::1]:8000/"
     assert served_hosts("192.0.2.7", 80) == {"192.0.2.7:80", "192.0.2.7"}
+
+
+def test_what_reading_a_spreadsheet_could_not_tell_is_said_on_the_day(client):
+    sheet = "Nom;Âge\n" + "".join(f"P{i};{20 + i}\n" for i in range(6))
+    answer = client.post(
+        "/days?name=sans-structure.csv&groups=2&rounds=1", content=sheet, headers=SAME
+    )
+    assert answer.status_code == 201, answer.text
+    page = client.get(answer.json()["url"]).text
+    assert "no organisation column" in page

@@ -87,7 +87,7 @@ class Days:
                 rounds=rounds,
                 round_prefix=labels(lang)["round_prefix"],
             )
-            return self.store.create(made.data, filename)
+            return self.store.create(made.data, filename, list(made.notes))
         instance_from_bytes(data, filename)  # the checks and messages of a file
         return self.store.create(json.loads(data.decode("utf-8-sig")), filename)
 

@@ -92,16 +92,15 @@ def create_app(
     )
     allowed = served_hosts(host, port)
 
-    def render(request: Request, template: str, status: int = 200, **values: Any) -> Response:
+    def render(request: Request, template: str, **values: Any) -> Response:
         lang = request.state.lang
         text = pages.get_template(template).render(
             said=words(lang),
             lang=lang,
-            path=request.url.path,
             queue=queue_lines(days, lang),
             **values,
         )
-        return HTMLResponse(text, status)
+        return HTMLResponse(text)
 
     async def home(request: Request) -> Response:
         return render(
@@ -109,8 +108,8 @@ def create_app(
         )
 
     async def upload(request: Request) -> Response:
-        data = await _body(request, input_limit(), request.query_params.get("name", "upload"))
         name = request.query_params.get("name", "upload.json")
+        data = await _body(request, input_limit(), name)
         groups = _count(request.query_params.get("groups"), "groups")
         rounds = _count(request.query_params.get("rounds"), "rounds")
         try:

@@ -79,16 +79,22 @@ class Store:
             raise NotFound(day_id)
         return folder
 
-    def create(self, instance: Json, source: str) -> str:
+    def create(self, instance: Json, source: str, notes: list[str] | None = None) -> str:
         """A new day holding `instance` (already validated); `source` says where it came
-        from (an upload's file name, an example), for the list of days only."""
+        from (an upload's file name, an example), for the list of days only; `notes`, what
+        reading a spreadsheet changed or could not tell (shown on the day's page)."""
         with self.lock:
             day_id = secrets.token_hex(8)
             folder = self.days_dir / day_id
             (folder / "plans").mkdir(parents=True)
             write_json(folder / "instance.json", instance)
             stamp = now()
-            info = {"title": instance.get("name", ""), "source": source, "created": stamp}
+            info = {
+                "title": instance.get("name", ""),
+                "source": source,
+                "notes": notes or [],
+                "created": stamp,
+            }
             write_json(folder / "day.json", {**info, "changed": stamp})  # last: the day exists
             return day_id
 
