@@ -11,11 +11,13 @@ locked seats and the undo steps of a draft.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import json
 import threading
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from allocator import (
@@ -44,6 +46,18 @@ STRATEGY = "auto"
 
 class NotValid(ValueError):
     """A plan that breaks a rule offered for download."""
+
+
+def _serialised(method: Callable[..., int]) -> Callable[..., int]:
+    """Read, change and write a plan under the store's lock: two tabs changing one plan
+    at once must not lose a change."""
+
+    @functools.wraps(method)
+    def one_at_a_time(self: Days, *args: Any, **kwargs: Any) -> int:
+        with self.store.lock:
+            return method(self, *args, **kwargs)
+
+    return one_at_a_time
 
 
 class Days:
@@ -124,7 +138,6 @@ class Days:
             else:
                 made_for = solved = self.store.instance(day)
                 earlier = record["plan"]
-        self.parsed(made_for)
         context["instance"] = made_for
         request = {
             "instance": solved,
@@ -151,6 +164,7 @@ class Days:
 
     # -- hand edits -----------------------------------------------------------------------
 
+    @_serialised
     def edit(self, day: str, number: int, change: Json) -> int:
         """Apply a move or swap; a solver's plan is never changed: the first edit makes a
         draft (a new plan of the day), the next ones change that draft."""
@@ -162,6 +176,7 @@ class Days:
         changed = {**record, "plan": plan, "undo": steps, **_found(violations)}
         return self._keep_draft(day, number, record, changed)
 
+    @_serialised
     def undo(self, day: str, number: int) -> int:
         record = self.store.plan(day, number)
         if not record.get("undo"):
@@ -172,6 +187,7 @@ class Days:
         changed = {**record, "plan": plan, "undo": record["undo"][:-1], **_found(violations)}
         return self._keep_draft(day, number, record, changed)
 
+    @_serialised
     def lock(self, day: str, number: int, round_id: str, person: str, locked: bool) -> int:
         """Lock (or free) a person's seat in a round and in the rounds keeping its groups."""
         record = self.store.plan(day, number)
