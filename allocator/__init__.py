@@ -10,12 +10,25 @@ The README's "As a library" section walks through a whole day.
 """
 
 from allocator.evaluation import Violation, evaluate, objective_value, verify
-from allocator.i18n import LANGS, Lang
+from allocator.examples import shipped as shipped_examples
+from allocator.i18n import LANGS, Lang, labels, metric_label, number
 from allocator.io.csv_plans import seating_plans
-from allocator.io.files import load_instance, write_files_atomically
-from allocator.io.html_plan import render_html
-from allocator.io.plan_folder import plan_files, write_plan
+from allocator.io.files import (
+    input_limit,
+    input_too_large,
+    instance_from_bytes,
+    load_instance,
+    write_files_atomically,
+)
+from allocator.io.html_plan import group_name, people_met, render_html, round_name
+from allocator.io.plan_folder import plan_file_names, plan_files, write_plan
 from allocator.io.plan_json import dump_plan
+from allocator.io.spreadsheet import (
+    SheetInstance,
+    is_spreadsheet,
+    spreadsheet_instance,
+    spreadsheet_instance_from_bytes,
+)
 from allocator.io.xlsx_plan import workbook_bytes
 from allocator.model.errors import (
     AllocatorError,
@@ -40,7 +53,7 @@ from allocator.model.instance import (
 from allocator.model.plan import Plan, PlanGroup, PlanRound, Repair, Seat
 from allocator.model.problem import Problem, compile_problem
 from allocator.model.validate import parse_instance
-from allocator.solve import STRATEGIES, Solution, StrategyName, solve
+from allocator.solve import STRATEGIES, Solution, StrategyName, counting_bounds, solve
 from allocator.strategies.base import Progress, Stop
 
 __version__ = "0.1.0"
@@ -70,6 +83,7 @@ __all__ = [
     "RoleRatio",
     "Round",
     "Seat",
+    "SheetInstance",
     "Solution",
     "Stop",
     "StrategyName",
@@ -78,15 +92,30 @@ __all__ = [
     "Visitor",
     "__version__",
     "compile_problem",
+    "counting_bounds",
     "dump_plan",
     "evaluate",
+    "group_name",
+    "input_limit",
+    "input_too_large",
+    "instance_from_bytes",
+    "is_spreadsheet",
+    "labels",
     "load_instance",
+    "metric_label",
+    "number",
     "objective_value",
     "parse_instance",
+    "people_met",
+    "plan_file_names",
     "plan_files",
     "render_html",
+    "round_name",
     "seating_plans",
+    "shipped_examples",
     "solve",
+    "spreadsheet_instance",
+    "spreadsheet_instance_from_bytes",
     "verify",
     "workbook_bytes",
     "write_files_atomically",

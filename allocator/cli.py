@@ -88,6 +88,7 @@ def main(ctx: click.Context, debug: bool) -> None:
                                          write the instance JSON of a spreadsheet, to edit
     allocate verify INSTANCE.json PLAN   check a plan against every hard rule
     allocate schema                      print the instance JSON Schema
+    allocate serve                       the organiser's web page (pip install 'allocator[web]')
     """
     ctx.meta[DEBUG] = debug
 
@@ -392,6 +393,31 @@ def verify_command(instance_path: str, plan_path: str) -> None:
     click.echo(
         neutral("VALID: every hard rule holds; metrics " + json.dumps(metrics, ensure_ascii=False))
     )
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    help="Folder of the days  [default: $XDG_DATA_HOME/allocator or ~/.local/share/allocator].",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def serve_command(host: str, port: int, data_dir: str | None, no_browser: bool) -> None:
+    """Start the organiser's web page (needs the web extra: pip install 'allocator[web]')."""
+    from allocator.web.store import default_data_dir
+
+    try:
+        from allocator.web.server import serve
+    except ImportError as exc:
+        _fail(
+            EXIT_INPUT,
+            "allocate serve needs the web extra, which is not installed",
+            ["install it with: pip install 'allocator[web]'", f"({exc})"],
+        )
+    serve(host, port, Path(data_dir) if data_dir else default_data_dir(), not no_browser)
 
 
 @main.command("schema")

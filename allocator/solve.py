@@ -261,6 +261,15 @@ def build_plan(problem: Problem, result: Result, time_limit: float) -> dict[str,
     return plan
 
 
+def counting_bounds(instance: Instance) -> tuple[float | None, dict[str, float]]:
+    """The instance's counting lower bounds, as a plan states them: on the objective (None
+    when a term has none) and on each term, by metric key. Any plan of the instance, made
+    by a solver or by hand, is at least this good."""
+    problem = compile_problem(instance)
+    bounds = metric_bounds(problem)
+    return objective_bound(problem, bounds), bounds
+
+
 def repair_summary(problem: Problem, assignment: Assignment) -> dict[str, int]:
     """How many of the earlier plan's seats (participant still present, group still there)
     the new plan keeps."""

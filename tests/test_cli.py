@@ -681,3 +681,21 @@ def test_progress_line_says_how_many_list_breaks_are_left(capsys):
     assert "3 list breaks to repair" in line
     _Ticker()(Progress(3.0, 1100.0, None))
     assert "repair" not in capsys.readouterr().err
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "allocator.web.server", None)  # as if starlette were absent
+    result = run("serve", "--no-browser")
+    assert result.exit_code == 2
+    assert "pip install 'allocator[web]'" in result.output
+
+
+def test_importing_the_library_loads_no_web_stack():
+    import subprocess
+    import sys
+
+    probe = "import sys, allocator, allocator.web.child; print(sorted({'starlette', 'uvicorn', 'jinja2'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stderr

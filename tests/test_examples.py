@@ -375,3 +375,12 @@ def test_arguments_no_plan_could_satisfy_are_refused(make):
 def test_shipped_files_equal_the_generators(filename):
     text = (INSTANCES / filename).read_text(encoding="utf-8")
     assert json.loads(text) == examples.shipped()[filename], "run `python instances/generate.py`"
+
+
+def test_the_shipped_examples_are_exported_as_the_files_of_instances():
+    import allocator
+
+    shipped = allocator.shipped_examples()
+    assert sorted(shipped) == sorted(p.name for p in INSTANCES.glob("*.json"))
+    for name, data in shipped.items():
+        assert data == json.loads((INSTANCES / name).read_text(encoding="utf-8"))

@@ -16,7 +16,16 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import InputError, compile_problem, parse_instance, solve
+from allocator import (
+    InputError,
+    compile_problem,
+    input_limit,
+    input_too_large,
+    instance_from_bytes,
+    load_instance,
+    parse_instance,
+    solve,
+)
 from allocator.cli import main
 from allocator.io.terminal import neutral
 from allocator.model.problem import same_ratio_for_counts
@@ -395,3 +404,25 @@ def test_verify_prints_a_forged_group_id_escaped(tmp_path):
     assert "\\x1b[1A" in result.output
     assert all(neutral(line) == line for line in result.output.splitlines())
     assert not any(line.startswith("VALID") for line in result.output.splitlines())
+
+
+def test_an_instance_in_memory_gets_the_messages_of_a_file(tmp_path):
+    text = '{"name": "x", "participants": [], "rounds": [], "name": "y"}'
+    (tmp_path / "day.json").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as from_file:
+        load_instance(tmp_path / "day.json")
+    with pytest.raises(InputError) as in_memory:
+        instance_from_bytes(text.encode(), "day.json")
+    assert in_memory.value.issues == from_file.value.issues
+    assert "the key `name` is given twice" in str(in_memory.value)
+    with pytest.raises(InputError, match=r"upload\.json is not valid JSON: .* line 1, column 2"):
+        instance_from_bytes(b"{,}", "upload.json")
+    assert instance_from_bytes(json.dumps(day()).encode()).name == day()["name"]
+
+
+def test_the_input_cap_is_one_number_for_files_and_uploads(monkeypatch):
+    monkeypatch.setenv("ALLOCATOR_MAX_INPUT_MB", "0.5")
+    assert input_limit() == 2**19
+    assert "up.json is larger than 0.5 MB" in str(input_too_large("up.json"))
+    with pytest.raises(InputError, match=r"larger than 0\.5 MB"):
+        instance_from_bytes(b" " * (2**19 + 1), "up.json")

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from allocator import InputError, NoPlanError, parse_instance, solve, write_plan
-from allocator.io.plan_folder import plan_file_names
+from allocator import InputError, NoPlanError, parse_instance, plan_file_names, solve, write_plan
 
 DAY = {
     "name": "small",

@@ -19,6 +19,7 @@ from allocator import (
     NoPlanError,
     Stop,
     StrategyName,
+    counting_bounds,
     parse_instance,
     solve,
 )
@@ -128,6 +129,13 @@ def test_the_strategy_is_prepared_before_its_solve_and_announces(monkeypatch):
     assert Watched.calls[0][1] is Watched.calls[1][1]  # the same compiled problem
     assert heard == ["compiling the search kernels once, about 20 s"]
     assert solution.valid
+
+
+def test_counting_bounds_are_those_a_solved_plan_states():
+    day = parse_instance(partner_day())
+    plan = solve(day, "random", time_limit=1).plan
+    assert counting_bounds(day) == (plan["bound"], plan["metric_bounds"])
+    assert counting_bounds(day)[0] == 25_200  # the README's Partner Day, proven optimal
 
 
 def test_a_plan_breaking_rules_is_returned_with_its_violations():

@@ -15,7 +15,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from allocator.cli import main
-from allocator.io.spreadsheet import normalise_header, spreadsheet_instance
+from allocator.io.spreadsheet import (
+    normalise_header,
+    spreadsheet_instance,
+    spreadsheet_instance_from_bytes,
+)
 from allocator.model.errors import InputError
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -476,3 +480,39 @@ def test_a_sheet_without_organisation_column_is_warned_about(tmp_path):
     result = run(str(sheet), "--groups", "2", "--rounds", "2", "--out", str(tmp_path / "plan"))
     assert result.exit_code == 0, result.output
     assert "note: people.csv: no organisation column" in result.stderr
+
+
+# -- in memory (an upload) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_bytes_read_as_the_file_reads(tmp_path, suffix):
+    write = write_csv if suffix == ".csv" else write_xlsx
+    path = write(tmp_path / f"inscriptions{suffix}", french_day())
+    from_file = spreadsheet_instance(path, groups=6, rounds=3, round_prefix="tour")
+    in_memory = spreadsheet_instance_from_bytes(
+        path.read_bytes(),
+        f"/somewhere/else/inscriptions{suffix}",
+        groups=6,
+        rounds=3,
+        round_prefix="tour",
+    )
+    assert in_memory.data == from_file.data
+    assert in_memory.data["name"] == "inscriptions"
+
+
+def test_bytes_errors_name_the_file_by_its_name_only(tmp_path):
+    path = write_csv(tmp_path / "people.csv", [["Id", "Nom"], ["a", "Ana"], ["a", "Bob"]])
+    with pytest.raises(InputError) as caught:
+        spreadsheet_instance_from_bytes(path.read_bytes(), "../x/people.csv", groups=2, rounds=2)
+    assert caught.value.paths == ['people.csv line 3, column "Id"']
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
+        spreadsheet_instance_from_bytes(b"not a zip", "people.xlsx", groups=2, rounds=2)
+    with pytest.raises(InputError, match=r"\.ods files cannot be read"):
+        spreadsheet_instance_from_bytes(b"", "people.ods", groups=2, rounds=2)
+
+
+def test_bytes_over_the_input_cap_are_refused(monkeypatch):
+    monkeypatch.setenv("ALLOCATOR_MAX_INPUT_MB", "0.001")
+    with pytest.raises(InputError, match=r"people\.csv is larger than 0\.001 MB, the input limit"):
+        spreadsheet_instance_from_bytes(b"Nom\n" + b"x\n" * 1000, "people.csv", groups=1, rounds=1)

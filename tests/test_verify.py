@@ -232,6 +232,17 @@ def test_message_names_round_group_and_people() -> None:
     ]
 
 
+def test_violations_name_the_groups_they_are_seen_in() -> None:
+    kept = [{"id": "r1", "groups": 2}, {"id": "r2", "same_groups_as": "r1"}]
+    inst = instance(FOUR, kept, constraints={"max_per_organisation": 1, "apart": [["a", "c"]]})
+    plan = make_plan({"r1": ["a c", "b d"], "r2": ["a d", "b c"]}, ids={"r2": "r1"})
+    found = {(v.rule, v.groups) for v in verify(inst, plan)}
+    assert ("apart", (("r1", "r1-1"),)) in found
+    assert ("same_groups_as", (("r2", "r1-1"), ("r1", "r1-2"))) in found
+    assert all(groups for _, groups in found), found
+    assert Violation("apart", "x", (("r1", "r1-1"),)) == Violation("apart", "x")
+
+
 # ---- structure ---------------------------------------------------------------------------
 
 

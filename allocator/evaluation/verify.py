@@ -34,12 +34,27 @@ NAMES_SHOWN = 10
 PAIRS_SHOWN = 100
 
 
+Where = tuple[tuple[str, str], ...]
+"""(round id, group id) of each group a broken rule is seen in."""
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: `rule` is a stable name, `message` says where and who."""
+    """One broken rule: `rule` is a stable name, `message` says where and who, and `groups`
+    names the groups it is seen in (for a page that marks them; compared as the message
+    is, so it takes no part in equality)."""
 
     rule: str
     message: str
+    groups: Where = field(default=(), compare=False)
+
+
+Found = str | tuple[str, Where]
+"""What a check yields: a message, or a message with the groups where the rule breaks."""
+
+
+def _at(message: str, rid: str, *gids: str) -> Found:
+    return message, tuple((rid, gid) for gid in gids)
 
 
 def group_ids(instance: Instance) -> list[list[str]]:
@@ -322,7 +337,7 @@ def _read_groups(rid: str, groups: Any, problems: list[str]) -> dict[str, list[s
     return read
 
 
-def _check_sizes(plan: _Plan) -> Iterator[str]:
+def _check_sizes(plan: _Plan) -> Iterator[Found]:
     """Bounded groups stay within (min, max); balanced rounds differ by at most one."""
     for (k, rid, groups), bounds in zip(plan.rounds(), round_bounds(plan.instance), strict=True):
         if bounds is None:
@@ -330,20 +345,26 @@ def _check_sizes(plan: _Plan) -> Iterator[str]:
             low, high = present // count, -(-present // count)
             for gid, members in groups.items():
                 if not low <= len(members) <= high:
-                    yield (
+                    yield _at(
                         f"round `{rid}` group `{gid}`: {len(members)} members, but balanced sizes"
-                        f" are {low} or {high} ({present} present over {count} groups)"
+                        f" are {low} or {high} ({present} present over {count} groups)",
+                        rid,
+                        gid,
                     )
             continue
         for gid, members in groups.items():
             low, high = bounds[gid]
             if len(members) < low:
-                yield f"round `{rid}` group `{gid}`: {len(members)} members (min {low})"
+                yield _at(
+                    f"round `{rid}` group `{gid}`: {len(members)} members (min {low})", rid, gid
+                )
             if high is not None and len(members) > high:
-                yield f"round `{rid}` group `{gid}`: {len(members)} members (max {high})"
+                yield _at(
+                    f"round `{rid}` group `{gid}`: {len(members)} members (max {high})", rid, gid
+                )
 
 
-def _check_same_groups(plan: _Plan) -> Iterator[str]:
+def _check_same_groups(plan: _Plan) -> Iterator[Found]:
     """Compared with the named round only, for people present in both."""
     index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
     for k, rnd in enumerate(plan.instance.rounds):
@@ -355,11 +376,12 @@ def _check_same_groups(plan: _Plan) -> Iterator[str]:
             if here != there:
                 yield (
                     f"round `{rnd.id}`: `{plan.who([i])}` sits in `{here}`"
-                    f" but in `{there}` in round `{rnd.same_groups_as}`"
+                    f" but in `{there}` in round `{rnd.same_groups_as}`",
+                    ((rnd.id, here), (rnd.same_groups_as, there)),
                 )
 
 
-def _check_merge(plan: _Plan) -> Iterator[str]:
+def _check_merge(plan: _Plan) -> Iterator[Found]:
     """Each earlier group, restricted to people still present, lands in one group."""
     index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
     for k, rnd in enumerate(plan.instance.rounds):
@@ -372,10 +394,14 @@ def _check_merge(plan: _Plan) -> Iterator[str]:
                     landed[plan.group_of[k][i]].append(i)
             if len(landed) > 1:
                 parts = "; ".join(f"`{g}` ({plan.who(who)})" for g, who in sorted(landed.items()))
-                yield f"round `{rnd.id}`: group `{gid}` of `{rnd.merge_of}` is split over {parts}"
+                yield _at(
+                    f"round `{rnd.id}`: group `{gid}` of `{rnd.merge_of}` is split over {parts}",
+                    rnd.id,
+                    *sorted(landed),
+                )
 
 
-def _check_visitors(plan: _Plan) -> Iterator[str]:
+def _check_visitors(plan: _Plan) -> Iterator[Found]:
     """Placement per round, then meetings per visitor over the rounds listing it."""
     if not plan.visitors_readable:
         return
@@ -387,15 +413,19 @@ def _check_visitors(plan: _Plan) -> Iterator[str]:
         for visitor in dict.fromkeys(rnd.visitors):
             gids = placed.get(visitor, [])
             if len(gids) != 1:
-                yield (
+                yield _at(
                     f"round `{rnd.id}`: visitor `{visitor}` is in {len(gids)} groups"
-                    f" ({_listing(gids) or 'none'}) instead of exactly one"
+                    f" ({_listing(gids) or 'none'}) instead of exactly one",
+                    rnd.id,
+                    *gids,
                 )
         for visitor, gids in placed.items():
             if visitor not in rnd.visitors:
-                yield (
+                yield _at(
                     f"round `{rnd.id}`: visitor `{visitor}` sits in {_listing(gids)}"
-                    " but the round does not list it"
+                    " but the round does not list it",
+                    rnd.id,
+                    *gids,
                 )
     for visitor in plan.instance.visitors:
         yield from _visitor_meetings(plan, visitor.id)
@@ -425,7 +455,7 @@ def _visitor_meetings(plan: _Plan, visitor: str) -> Iterator[str]:
             )
 
 
-def _check_duties(plan: _Plan) -> Iterator[str]:
+def _check_duties(plan: _Plan) -> Iterator[Found]:
     """Exact holder counts in listed rounds (empty groups too), none elsewhere, one duty each."""
     if not plan.duties_readable:
         return
@@ -440,17 +470,23 @@ def _check_duties(plan: _Plan) -> Iterator[str]:
                 where = f"round `{rid}` group `{gid}`: duty `{duty.name}`"
                 if not listed:
                     if holders:
-                        yield f"{where} is held ({_listing(holders)}) in a round it does not list"
+                        yield _at(
+                            f"{where} is held ({_listing(holders)}) in a round it does not list",
+                            rid,
+                            gid,
+                        )
                     continue
                 if len(holders) != duty.per_group:
-                    yield (
+                    yield _at(
                         f"{where} has {len(holders)} holders ({_listing(holders)}),"
-                        f" expected {duty.per_group}"
+                        f" expected {duty.per_group}",
+                        rid,
+                        gid,
                     )
                 member_roles = {people[i].id: people[i].role for i in members}
                 outsiders = [h for h in holders if h not in member_roles]
                 if outsiders:
-                    yield f"{where} is held by non-members {_listing(outsiders)}"
+                    yield _at(f"{where} is held by non-members {_listing(outsiders)}", rid, gid)
                 if duty.eligible_roles is None:
                     continue
                 barred = [
@@ -459,13 +495,25 @@ def _check_duties(plan: _Plan) -> Iterator[str]:
                     if h in member_roles and member_roles[h] not in duty.eligible_roles
                 ]
                 if barred:
-                    yield f"{where} is held by {_listing(barred)}, not in {duty.eligible_roles}"
+                    yield _at(
+                        f"{where} is held by {_listing(barred)}, not in {duty.eligible_roles}",
+                        rid,
+                        gid,
+                    )
         doubled = sorted(h for h, n in held.items() if n > 1)
         if doubled:
-            yield f"round `{rid}`: more than one duty held by {_listing(doubled)}"
+            holding = [g for g, members in groups.items() if _holds_two(plan, k, g, set(doubled))]
+            yield _at(
+                f"round `{rid}`: more than one duty held by {_listing(doubled)}", rid, *holding
+            )
 
 
-def _check_organisation_cap(plan: _Plan) -> Iterator[str]:
+def _holds_two(plan: _Plan, k: int, gid: str, doubled: set[str]) -> bool:
+    """Group `gid` of round k has a holder of two duties."""
+    return any(set(holders) & doubled for holders in plan.duties[k][gid].values())
+
+
+def _check_organisation_cap(plan: _Plan) -> Iterator[Found]:
     """A round setting `max_per_organisation` (even to null) overrides the global cap."""
     people = plan.instance.participants
     for (_, rid, groups), rnd in zip(plan.rounds(), plan.instance.rounds, strict=True):
@@ -482,9 +530,11 @@ def _check_organisation_cap(plan: _Plan) -> Iterator[str]:
                     by_organisation[people[i].organisation].append(i)
             for organisation, who in by_organisation.items():
                 if len(who) > cap:
-                    yield (
+                    yield _at(
                         f"round `{rid}` group `{gid}`: {len(who)} members of organisation"
-                        f" `{organisation}` (cap {cap}): {plan.who(who)}"
+                        f" `{organisation}` (cap {cap}): {plan.who(who)}",
+                        rid,
+                        gid,
                     )
 
 
@@ -493,7 +543,7 @@ def _exact(number: float | None) -> Fraction | None:
     return None if number is None else Fraction(str(number))
 
 
-def _check_role_ratio(plan: _Plan) -> Iterator[str]:
+def _check_role_ratio(plan: _Plan) -> Iterator[Found]:
     """min ≤ role / per ≤ max, tested as min·per ≤ count ≤ max·per, which is also right
     for per = 0 (x / 0 = +∞); groups holding neither role are exempt."""
     people = plan.instance.participants
@@ -508,13 +558,15 @@ def _check_role_ratio(plan: _Plan) -> Iterator[str]:
                 too_low = low is not None and count < low * per
                 too_high = high is not None and count > high * per
                 if too_low or too_high:
-                    yield (
+                    yield _at(
                         f"round `{rid}` group `{gid}`: {count} `{ratio.role}` for {per}"
-                        f" `{ratio.per}` (ratio allowed: min {ratio.min}, max {ratio.max})"
+                        f" `{ratio.per}` (ratio allowed: min {ratio.min}, max {ratio.max})",
+                        rid,
+                        gid,
                     )
 
 
-def _check_balance(plan: _Plan) -> Iterator[str]:
+def _check_balance(plan: _Plan) -> Iterator[Found]:
     for attribute in plan.instance.constraints.balance:
         for _, rid, groups in plan.rounds():
             yield from _balance_of_round(plan, rid, groups, attribute)
@@ -522,7 +574,7 @@ def _check_balance(plan: _Plan) -> Iterator[str]:
 
 def _balance_of_round(
     plan: _Plan, rid: str, groups: dict[str, list[int]], attribute: str
-) -> Iterator[str]:
+) -> Iterator[Found]:
     """count(g, v) ∈ {⌊e⌋, ⌈e⌉}, e = n_v × size / present, in integers.
 
     A value absent from g is fine exactly when ⌊e⌋ = 0, i.e. n_v × size < present,
@@ -545,10 +597,12 @@ def _balance_of_round(
             low, high = share // present, -(-share // present)
             if not low <= in_group[value] <= high:
                 expected = f"{low}" if low == high else f"{low} or {high}"
-                yield (
+                yield _at(
                     f"round `{rid}` group `{gid}`: {in_group[value]} members with {attribute}"
                     f" = {value!r}, expected {expected} ({in_round[value]} of {present}"
-                    f" present, group of {size})"
+                    f" present, group of {size})",
+                    rid,
+                    gid,
                 )
 
 
@@ -557,7 +611,7 @@ def _members(plan: _Plan, ids: list[str]) -> list[int]:
     return [person[x] for x in ids if x in person]
 
 
-def _check_apart(plan: _Plan) -> Iterator[str]:
+def _check_apart(plan: _Plan) -> Iterator[Found]:
     for ids in plan.instance.constraints.apart:
         listed = _members(plan, ids)
         for k, rid, _ in plan.rounds():
@@ -567,10 +621,12 @@ def _check_apart(plan: _Plan) -> Iterator[str]:
                     by_group[plan.group_of[k][i]].append(i)
             for gid, who in by_group.items():
                 if len(who) > 1:
-                    yield f"round `{rid}` group `{gid}`: {plan.who(who)} must be apart"
+                    yield _at(
+                        f"round `{rid}` group `{gid}`: {plan.who(who)} must be apart", rid, gid
+                    )
 
 
-def _check_together(plan: _Plan) -> Iterator[str]:
+def _check_together(plan: _Plan) -> Iterator[Found]:
     """Only rounds that every member of the list attends."""
     for ids in plan.instance.constraints.together:
         listed = _members(plan, ids)
@@ -582,10 +638,14 @@ def _check_together(plan: _Plan) -> Iterator[str]:
                 by_group[plan.group_of[k][i]].append(i)
             if len(by_group) > 1:
                 parts = "; ".join(f"`{g}` ({plan.who(who)})" for g, who in sorted(by_group.items()))
-                yield f"round `{rid}`: {plan.who(listed)} must sit together but are split: {parts}"
+                yield _at(
+                    f"round `{rid}`: {plan.who(listed)} must sit together but are split: {parts}",
+                    rid,
+                    *sorted(by_group),
+                )
 
 
-def _check_fixed(plan: _Plan) -> Iterator[str]:
+def _check_fixed(plan: _Plan) -> Iterator[Found]:
     index = {rnd.id: k for k, rnd in enumerate(plan.instance.rounds)}
     for pin in plan.instance.constraints.fixed:
         listed = _members(plan, [pin.participant])
@@ -594,10 +654,14 @@ def _check_fixed(plan: _Plan) -> Iterator[str]:
         actual = plan.group_of[index[pin.round]].get(listed[0])
         if actual != pin.group:
             sits = f"sits in `{actual}`" if actual is not None else "is not seated"
-            yield f"round `{pin.round}`: `{pin.participant}` is pinned to `{pin.group}` but {sits}"
+            yield _at(
+                f"round `{pin.round}`: `{pin.participant}` is pinned to `{pin.group}` but {sits}",
+                pin.round,
+                *([actual] if actual is not None else []),
+            )
 
 
-def _check_max_meetings(plan: _Plan) -> Iterator[str]:
+def _check_max_meetings(plan: _Plan) -> Iterator[Found]:
     """Each offending pair (the first hundred, then how many more), with the rounds where
     it shared a group."""
     limit = plan.instance.constraints.max_meetings
@@ -607,13 +671,14 @@ def _check_max_meetings(plan: _Plan) -> Iterator[str]:
     offending = pairs_meeting_more_than(by_grouping, limit)
     for i, j, met in itertools.islice(offending, PAIRS_SHOWN):
         shared = [
-            f"{rid} ({plan.group_of[k][i]})"
+            (rid, plan.group_of[k][i])
             for k, rid, _ in plan.rounds()
             if i in plan.group_of[k] and plan.group_of[k][i] == plan.group_of[k].get(j)
         ]
         yield (
             f"{plan.who([i])} and {plan.who([j])} meet in {met} groupings (max {limit}):"
-            f" {', '.join(shared)}"
+            f" {', '.join(f'{rid} ({gid})' for rid, gid in shared)}",
+            tuple(shared),
         )
     more = sum(1 for _ in offending)
     if more:
@@ -688,7 +753,7 @@ def _claimed_bounds(bounds: Any, truth: dict[str, float]) -> Iterator[str]:
             yield f"metric bound `{key}` is {bound}, above the recounted metric {truth[key]}"
 
 
-RULES: tuple[tuple[str, Callable[[_Plan], Iterator[str]]], ...] = (
+RULES: tuple[tuple[str, Callable[[_Plan], Iterator[Found]]], ...] = (
     ("sizes", _check_sizes),
     ("same_groups_as", _check_same_groups),
     ("merge_of", _check_merge),
@@ -713,5 +778,7 @@ def verify(instance: Instance, plan: dict[str, Any]) -> list[Violation]:
     if read is None:
         return violations
     for rule, check in RULES:
-        violations.extend(Violation(rule, message) for message in check(read))
+        for found in check(read):
+            message, where = (found, ()) if isinstance(found, str) else found
+            violations.append(Violation(rule, message, where))
     return violations

@@ -18,11 +18,24 @@ from allocator.model.limits import MAX_DEPTH, MAX_ISSUES, excerpt, max_input_meg
 from allocator.model.validate import json_path, parse_instance
 
 
+def input_limit() -> int:
+    """The input cap in bytes: 100 MB unless ALLOCATOR_MAX_INPUT_MB says otherwise."""
+    return int(max_input_megabytes() * 2**20)
+
+
+def input_too_large(source: str) -> InputError:
+    """The error for an input past the cap, naming the file (a path, or an upload's name)."""
+    return _file_issue(
+        f"{source} is larger than {max_input_megabytes():g} MB, the input limit",
+        "a day's instance is far smaller: check the file (the limit is set by the"
+        " ALLOCATOR_MAX_INPUT_MB variable)",
+    )
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, refused past the input cap (100 MB unless configured) without
     reading further: `/dev/zero` or a runaway export must not fill the memory."""
-    megabytes = max_input_megabytes()
-    limit = int(megabytes * 2**20)
+    limit = input_limit()
     try:
         with path.open("rb") as stream:
             data = stream.read(limit + 1)
@@ -33,11 +46,7 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise _file_issue(f"cannot read {path}: {exc.strerror}", "check the path") from None
     if len(data) > limit:
-        raise _file_issue(
-            f"{path} is larger than {megabytes:g} MB, the input limit",
-            "a day's instance is far smaller: check the file (the limit is set by the"
-            " ALLOCATOR_MAX_INPUT_MB variable)",
-        )
+        raise input_too_large(str(path))
     return data
 
 
@@ -66,24 +75,31 @@ def _object(marked: list[_Keys], pairs: list[tuple[str, Any]]) -> dict[str, Any]
 def read_json(path: Path) -> Any:
     """The JSON value of a file: UTF-8 (a BOM is allowed), objects without repeated keys;
     `InputError` says where it is not."""
-    data = read_bytes(path)
+    return json_value(read_bytes(path), str(path))
+
+
+def json_value(data: bytes, source: str) -> Any:
+    """The JSON value of bytes read from `source` (named in the errors, as `read_json` names
+    its file): UTF-8 (a BOM is allowed), objects without repeated keys."""
+    if len(data) > input_limit():
+        raise input_too_large(source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _file_issue(
-            f"{path} is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
+            f"{source} is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
         ) from None
     marked: list[_Keys] = []
     try:
         value = json.loads(text, object_pairs_hook=functools.partial(_object, marked))
     except json.JSONDecodeError as exc:
         raise _file_issue(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             "check for a missing comma, quote or bracket there",
         ) from None
     except RecursionError:
         raise _file_issue(
-            f"{path} is nested deeper than {MAX_DEPTH} levels", "check the brackets"
+            f"{source} is nested deeper than {MAX_DEPTH} levels", "check the brackets"
         ) from None
     if marked:
         raise InputError(_repeated_keys(value)[:MAX_ISSUES])
@@ -114,6 +130,12 @@ def _repeated_keys(value: Any) -> list[FieldIssue]:
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance file; raise `InputError` naming the bad fields."""
     return parse_instance(read_json(Path(path)))
+
+
+def instance_from_bytes(data: bytes, source: str = "instance.json") -> Instance:
+    """An instance JSON held in memory (an upload), checked as `load_instance` checks a file,
+    its errors naming `source`."""
+    return parse_instance(json_value(data, source))
 
 
 MANIFEST = ".allocate-manifest.json"

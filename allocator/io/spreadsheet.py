@@ -15,12 +15,13 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
+from allocator.io.files import input_limit, input_too_large, read_bytes
 from allocator.model.errors import FieldIssue, InputError
 from allocator.model.instance import Instance
 from allocator.model.limits import excerpt
@@ -123,10 +124,26 @@ def spreadsheet_instance(
 ) -> SheetInstance:
     """The instance JSON built from a spreadsheet, and its validated model: rounds
     `round1…roundR` of `groups` balanced groups, the default objective."""
-    sheet = read_sheet(Path(path))
+    return _sheet_instance(read_sheet(Path(path)), Path(path).stem, groups, rounds, round_prefix)
+
+
+def spreadsheet_instance_from_bytes(
+    data: bytes, filename: str, *, groups: int, rounds: int, round_prefix: str = "round"
+) -> SheetInstance:
+    """`spreadsheet_instance` of a file held in memory (an upload): `filename` only tells
+    the format by its extension and names the file in errors and in the instance."""
+    name = PurePath(filename).name
+    return _sheet_instance(
+        sheet_from_bytes(data, name), PurePath(name).stem, groups, rounds, round_prefix
+    )
+
+
+def _sheet_instance(
+    sheet: Sheet, name: str, groups: int, rounds: int, round_prefix: str
+) -> SheetInstance:
     lines, people = participants(sheet)
     data: Json = {
-        "name": Path(path).stem,
+        "name": name,
         "participants": people,
         "rounds": [{"id": f"{round_prefix}{k}", "groups": groups} for k in range(1, rounds + 1)],
     }
@@ -144,21 +161,37 @@ def spreadsheet_instance(
 
 
 def read_sheet(path: Path) -> Sheet:
-    suffix = path.suffix.casefold()
-    if suffix in OLD_FORMATS:
-        raise _file_issue(path, f"{suffix} files cannot be read", "save it as .xlsx or .csv")
+    _refuse_old_format(path.name)
     try:
-        return _read_xlsx(path) if suffix in (".xlsx", ".xlsm") else _read_csv(path)
-    except FileNotFoundError:
-        raise _file_issue(path, "file not found", "check the path") from None
+        data = read_bytes(path)
+    except InputError:
+        if not path.exists():
+            raise _file_issue(path.name, "file not found", "check the path") from None
+        raise
+    return sheet_from_bytes(data, path.name)
 
 
-def _file_issue(path: Path, message: str, hint: str) -> InputError:
-    return InputError([FieldIssue(path.name, message, hint)])
+def sheet_from_bytes(data: bytes, name: str) -> Sheet:
+    """The cells of a spreadsheet file's bytes, read as its extension in `name` says."""
+    _refuse_old_format(name)
+    if len(data) > input_limit():
+        raise input_too_large(name)
+    xlsx = PurePath(name).suffix.casefold() in (".xlsx", ".xlsm")
+    return _read_xlsx(data, name) if xlsx else _read_csv(data, name)
 
 
-def _read_csv(path: Path) -> Sheet:
-    text = _decode(path.read_bytes(), path)
+def _refuse_old_format(name: str) -> None:
+    suffix = PurePath(name).suffix.casefold()
+    if suffix in OLD_FORMATS:
+        raise _file_issue(name, f"{suffix} files cannot be read", "save it as .xlsx or .csv")
+
+
+def _file_issue(name: str, message: str, hint: str) -> InputError:
+    return InputError([FieldIssue(name, message, hint)])
+
+
+def _read_csv(data: bytes, name: str) -> Sheet:
+    text = _decode(data, name)
     hint = re.match(r"sep=(.)\r?\n", text)  # Excel's own first line naming the delimiter
     delimiter = hint[1] if hint else _delimiter(text)
     if hint:
@@ -174,7 +207,7 @@ def _read_csv(path: Path) -> Sheet:
         raise InputError(
             [
                 FieldIssue(
-                    f"{path.name} line {start}",
+                    f"{name} line {start}",
                     f"this row does not read as CSV ({exc}): a quote opened here is not closed"
                     if "end of data" in str(exc)
                     else f"this row does not read as CSV ({exc})",
@@ -183,10 +216,10 @@ def _read_csv(path: Path) -> Sheet:
                 )
             ]
         ) from None
-    return _with_header(path.name, "line", rows, typed=False)
+    return _with_header(name, "line", rows, typed=False)
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, name: str) -> str:
     """UTF-8 with or without BOM, UTF-16 with BOM ("Unicode text"), else Windows-1252: what
     Excel and LibreOffice export."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -196,7 +229,7 @@ def _decode(data: bytes, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _file_issue(path, "the text encoding is not recognised", "save it as CSV UTF-8")
+    raise _file_issue(name, "the text encoding is not recognised", "save it as CSV UTF-8")
 
 
 def _delimiter(text: str) -> str:
@@ -206,13 +239,13 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d])  # ties keep the first: `,`
 
 
-def _read_xlsx(path: Path) -> Sheet:
+def _read_xlsx(data: bytes, name: str) -> Sheet:
     """The first sheet; a formula cell gives its computed value, or its text when the file
     holds no computed value (files written by programs). A merged block holds its value
     in its first cell only: it is filled into every cell of the block, and noted."""
     (values, merged), (formulas, _) = (
-        _load_xlsx(path, data_only=True),
-        _load_xlsx(path, data_only=False),
+        _load_xlsx(data, name, data_only=True),
+        _load_xlsx(data, name, data_only=False),
     )
     rows = [
         (line, [_xlsx_cell(v if v is not None else f) for v, f in zip(shown, raw, strict=True)])
@@ -221,11 +254,11 @@ def _read_xlsx(path: Path) -> Sheet:
     for top, left, bottom, right in merged:
         for r in range(top, bottom + 1):
             rows[r - 1][1][left - 1 : right] = [rows[top - 1][1][left - 1]] * (right - left + 1)
-    sheet = _with_header(path.name, "row", rows, typed=True)
+    sheet = _with_header(name, "row", rows, typed=True)
     if merged:
         blocks = ", ".join(_block(sheet, *block) for block in merged[:5])
         more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
-        note = f"{path.name}: merged cells filled with their value: {blocks}{more}"
+        note = f"{name}: merged cells filled with their value: {blocks}{more}"
         sheet = replace(sheet, notes=(note,))
     return sheet
 
@@ -237,14 +270,14 @@ def _block(sheet: Sheet, top: int, left: int, bottom: int, right: int) -> str:
 
 
 def _load_xlsx(
-    path: Path, *, data_only: bool
+    data: bytes, name: str, *, data_only: bool
 ) -> tuple[list[tuple[Any, ...]], list[tuple[int, int, int, int]]]:
     """The first sheet's rows, and its merged blocks as (top, left, bottom, right), 1-based."""
     try:
-        book = openpyxl.load_workbook(path, data_only=data_only)
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _file_issue(
-            path, f"not a readable .xlsx workbook ({excerpt(str(exc))})", "save it again as .xlsx"
+            name, f"not a readable .xlsx workbook ({excerpt(str(exc))})", "save it again as .xlsx"
         ) from None
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(min_row=1, min_col=1, values_only=True))

@@ -1,0 +1,97 @@
+"""What the plan page draws, as JSON: the people once, each round's groups (members,
+duties, visitor, the rules each card breaks), the quality against the bounds, the locks.
+The browser draws it with text nodes only, so no text of the instance is ever markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocator import Instance, Lang, metric_label, number, people_met, plan_file_names, round_name
+from allocator import group_name as group_title
+from allocator.web.words import words
+
+Json = dict[str, Any]
+
+
+def violations_json(violations: list[Any]) -> list[Json]:
+    """The verifier's violations as stored with a plan record."""
+    return [
+        {"rule": v.rule, "message": v.message, "groups": [list(g) for g in v.groups]}
+        for v in violations
+    ]
+
+
+def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: Lang) -> Json:
+    plan, said = record["plan"], words(lang)
+    broken: dict[tuple[str, str], list[Json]] = {}
+    for violation in record["violations"]:
+        for rid, gid in violation["groups"]:
+            broken.setdefault((rid, gid), []).append(
+                {"rule": violation["rule"], "message": violation["message"]}
+            )
+    visitors = {v.id: v.name for v in instance.visitors}
+    rounds = []
+    for position, rnd in enumerate(plan["rounds"]):
+        groups = []
+        for k, group in enumerate(rnd["groups"]):
+            duty_of = {h: name for name, hs in (group.get("duties") or {}).items() for h in hs}
+            groups.append(
+                {
+                    "id": group["id"],
+                    "name": group_title(k, group["id"], said),
+                    "visitor": visitors.get(group.get("visitor") or "", group.get("visitor")),
+                    "members": group["members"],
+                    "duties": duty_of,
+                    "broken": broken.get((rnd["id"], group["id"]), []),
+                }
+            )
+        rounds.append(
+            {"id": rnd["id"], "name": round_name(position, rnd["id"], said), "groups": groups}
+        )
+    return {
+        "day": day,
+        "number": number_,
+        "title": instance.name,
+        "kind": record["kind"],
+        "valid": record["valid"],
+        "status": plan["status"],
+        "strategy": plan["strategy"],
+        "people": {
+            p.id: [p.name, p.organisation or "", p.role or ""] for p in instance.participants
+        },
+        "rounds": rounds,
+        "violations": [{"rule": v["rule"], "message": v["message"]} for v in record["violations"]],
+        "quality": quality(plan, lang),
+        "locks": record.get("locks", []),
+        "can_undo": bool(record.get("undo")),
+        "files": plan_file_names(instance, generated=True) if record["valid"] else [],
+    }
+
+
+def quality(plan: Json, lang: Lang) -> Json:
+    """The table of plan.html: each term against its bound, the objective, the verdict."""
+    said, bounds = words(lang), plan.get("metric_bounds") or {}
+
+    def shown(value: float | None) -> str:
+        return "—" if value is None else number(value, lang)
+
+    rows = [
+        [metric_label(key, lang), shown(value), shown(bounds.get(key))]
+        for key, value in plan["metrics"].items()
+    ]
+    rows.append([said["objective"], shown(plan["objective"]), shown(plan["bound"])])
+    if plan["bound"] is None:
+        verdict = said["no_bound"]
+    else:
+        gap = plan["objective"] - plan["bound"]
+        verdict = said["optimal"] if gap <= 0 else said["gap"].format(gap=number(gap, lang))
+    met = list(people_met(plan).values())
+    line = ""
+    if met:
+        line = said["met_line"].format(
+            avg=number(round(sum(met) / len(met), 1), lang),
+            min=min(met),
+            max=max(met),
+            most=len(met) - 1,
+        )
+    return {"rows": rows, "verdict": verdict, "met": f"{said['met']}: {line}" if line else ""}
