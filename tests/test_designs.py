@@ -35,6 +35,7 @@ from allocator.strategies.designs.transversal import (
     PARKER_10,
     orthogonal_array,
     transversal_rounds,
+    transversal_width,
 )
 
 BEST_KNOWN = (
@@ -270,3 +271,17 @@ def test_a_prime_power_without_field_tables_still_gets_latin_squares() -> None:
     for first in range(len(plan)):
         for second in range(first):  # two groups sharing two points would meet them twice
             assert np.bincount(plan[first] * 2500 + plan[second]).max() <= 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6, 7, 9, 10, 12, 15, 21, 81])
+def test_transversal_width_is_the_arrays_without_building_it(n: int) -> None:
+    assert transversal_width(n) == orthogonal_array(n).shape[1]
+
+
+def test_a_prime_number_of_groups_in_the_hundreds_builds_only_the_columns_it_seats() -> None:
+    """691 groups: the whole OA(692, 691) would take 2.6 GB; the teams' columns are enough."""
+    plan = transversal_rounds(691, 8, 3)
+    assert plan.shape == (3, 691 * 8)
+    for first in range(3):
+        for second in range(first):
+            assert np.bincount(plan[first] * 691 + plan[second]).max() <= 1

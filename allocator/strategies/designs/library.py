@@ -27,7 +27,7 @@ from allocator.strategies.designs.quadruples import (
 )
 from allocator.strategies.designs.round_robin import round_robin_rounds
 from allocator.strategies.designs.subspaces import subspace_rounds
-from allocator.strategies.designs.transversal import orthogonal_array, transversal_rounds
+from allocator.strategies.designs.transversal import transversal_rounds, transversal_width
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,9 @@ class Construction:
 
 
 def _transversal_most(groups: int, size: int) -> int:
-    array = orthogonal_array(groups)
-    if array is None or not 2 <= size <= groups:
+    width = transversal_width(groups)
+    if not width or not 2 <= size <= groups:
         return 0
-    width = array.shape[1]
     if size <= width - 1:
         return groups + (size == groups)
     return width if size == groups else width - 1

@@ -4,7 +4,7 @@ Latin squares)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,7 +40,7 @@ PARKER_10 = (
 Latin squares", PNAS 45 (1959) 859–862 (Z₇ with three points at infinity)."""
 
 
-@cache
+@lru_cache(maxsize=8)
 def orthogonal_array(n: int) -> np.ndarray | None:
     """The widest OA(k, n) built here, n² rows × k columns over 0 … n − 1, any two columns
     holding every pair of values once: k = n + 1 over GF(n) (row (a, b) holds a·x + b at
@@ -49,20 +49,44 @@ def orthogonal_array(n: int) -> np.ndarray | None:
     a prime power whose field has no tables here included. None for n < 2."""
     if n < 2:
         return None
-    tables = field_tables(n) if prime_power(n) is not None else None
+    return _columns(n, list(range(transversal_width(n))))
+
+
+def transversal_width(n: int) -> int:
+    """The k of `orthogonal_array(n)`, without building it (0 for n < 2)."""
+    if n < 2:
+        return 0
+    if _field(n) is not None:
+        return n + 1
+    if n == 10:
+        return 4
+    factors = _prime_power_factors(n)
+    if len(factors) > 1 and min(factors) > 2:
+        return min(transversal_width(f) for f in factors)
+    return 3
+
+
+def _field(n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    return field_tables(n) if prime_power(n) is not None else None
+
+
+def _columns(n: int, columns: list[int]) -> np.ndarray:
+    """Only the given columns of `orthogonal_array(n)` (any columns of an OA are one), so
+    that a wide array over many groups is never built whole."""
+    tables = _field(n)
     if tables is not None:
         add, mul = tables
         a, b = np.divmod(np.arange(n * n), n)
-        return np.column_stack([add[mul[a[:, None], np.arange(n)], b[:, None]], a])
+        return np.column_stack([a if c == n else add[mul[a, c], b] for c in columns])
     if n == 10:
         squares = np.array(PARKER_10).reshape(2, -1)
         row, column = np.divmod(np.arange(100), 10)
-        return np.column_stack([row, column, *squares])
+        return np.column_stack([row, column, *squares])[:, columns]
     factors = _prime_power_factors(n)
     if len(factors) > 1 and min(factors) > 2:
-        return _macneish(factors)
+        return _macneish(factors, transversal_width(n))[:, columns]
     row, column = np.divmod(np.arange(n * n), n)
-    return np.column_stack([row, column, (row + column) % n])
+    return np.column_stack([row, column, (row + column) % n])[:, columns]
 
 
 def _prime_power_factors(n: int) -> list[int]:
@@ -78,14 +102,13 @@ def _prime_power_factors(n: int) -> list[int]:
     return factors
 
 
-def _macneish(factors: list[int]) -> np.ndarray:
-    """The product OA(k, n₁·n₂·…) of OA(k, nᵢ): rows and values paired coordinate-wise
-    (MacNeish 1922), k the narrowest factor's width."""
-    arrays = [orthogonal_array(f) for f in factors]
-    width = min(a.shape[1] for a in arrays)
+def _macneish(factors: list[int], width: int) -> np.ndarray:
+    """The product OA(width, n₁·n₂·…) of the first `width` columns of each OA(k, nᵢ): rows
+    and values paired coordinate-wise (MacNeish 1922), width the narrowest factor's k."""
     product = np.zeros((1, width), dtype=np.int64)
-    for f, array in zip(factors, arrays, strict=True):
-        product = (product[:, None, :] * f + array[None, :, :width]).reshape(-1, width)
+    for f in factors:
+        array = _columns(f, list(range(width)))
+        product = (product[:, None, :] * f + array[None, :, :]).reshape(-1, width)
     return product
 
 
@@ -97,14 +120,15 @@ def transversal_rounds(groups: int, size: int, rounds: int) -> np.ndarray | None
     affine plane. Otherwise the first `size` rows of the array's Latin squares: person
     (row, column) of the square, one round per column of the array (the rows included
     when size = groups). None when the array gives fewer rounds."""
-    array = orthogonal_array(groups)
-    if array is None or not 1 <= size <= groups:
+    width = transversal_width(groups)
+    if not width or not 1 <= size <= groups:
         return None
-    width = array.shape[1]
     if size <= width - 1:
         if rounds > groups + (size == groups):
             return None
-        return _resolvable_transversal(array, groups, size, rounds)
+        teams = _columns(groups, [*range(size), width - 1])  # the teams' columns and the last
+        return _resolvable_transversal(teams, groups, size, rounds)
+    array = orthogonal_array(groups)
     first = 0 if size == groups else 1  # the rows are groups only when all are taken
     if rounds > width - first:
         return None
