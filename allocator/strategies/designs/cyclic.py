@@ -73,11 +73,11 @@ def cyclic_rounds(groups: int, size: int, rounds: int) -> np.ndarray | None:
 
 
 def fewest_repeats_rounds(groups: int, size: int, rounds: int) -> np.ndarray | None:
-    """The first `rounds` rounds developed from a carried fewest-repeats base round of that
-    shape, or None."""
+    """Every round developed from the carried fewest-repeats base round of that shape that
+    reaches `rounds`, or None."""
     for (g, s, m), base in FEWEST_REPEATS.items():
         if (g, s) == (groups, size) and rounds <= m:
-            return developed(np.array(base), m, 0, rounds)
+            return developed(np.array(base), m, 0, m)
     return None
 
 

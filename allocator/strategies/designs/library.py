@@ -12,7 +12,6 @@ import numpy as np
 from allocator.strategies.designs import difference_matrix
 from allocator.strategies.designs.cyclic import (
     BASE_ROUNDS,
-    FEWEST_REPEATS,
     cyclic_rounds,
     fewest_repeats_rounds,
 )
@@ -34,11 +33,10 @@ from allocator.strategies.designs.transversal import transversal_rounds, transve
 class Design:
     """Rounds of groups, every group of every round the same size: entry [r, x] is point x's
     group in round r. Nobody meets twice, except in a schedule past the frontier (more
-    rounds than any known design), where `repeats` pairs meet twice."""
+    rounds than any known design), whose repeats are as few as carried."""
 
     name: str
     rounds: np.ndarray
-    repeats: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,21 +134,10 @@ def best_design(
         if cosets is not None:
             return cosets
     if best is None or len(best.rounds) < rounds:
-        beyond = _fewest_repeats(groups, size, rounds)
+        beyond = fewest_repeats_rounds(groups, size, rounds)
         if beyond is not None:
-            return beyond
+            return Design("cyclic base round, fewest repeats", beyond)
     return best
-
-
-def _fewest_repeats(groups: int, size: int, rounds: int) -> Design | None:
-    """The carried base round past the frontier that covers `rounds`, with its repeats."""
-    for g, s, m in FEWEST_REPEATS:
-        if (g, s) == (groups, size) and rounds <= m:
-            plan = fewest_repeats_rounds(g, s, m)
-            met = (plan[:, :, None] == plan[:, None, :]).sum(axis=0)
-            repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
-            return Design("cyclic base round, fewest repeats", plan, repeats)
-    return None
 
 
 def _subspace_design(
