@@ -122,7 +122,8 @@ def test_the_organiser_path_from_spreadsheet_to_verified_folder(
     redrawn(page, before)
     assert "/plans/2" in page.url  # a draft; the solver's plan 1 stays
     assert "broken" in cards.nth(1).get_attribute("class")
-    assert "[sizes]" in cards.nth(1).locator(".broken-rules").inner_text()
+    broken = cards.nth(1).locator(".broken-rules").inner_text()
+    assert "[tailles]" in broken and " membres" in broken  # the verifier's rule, in French
     assert page.locator("#no-download").is_visible() and page.locator("#downloads a").count() == 0
     page.screenshot(path=artefacts / "04-broken.png", full_page=True)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -47,14 +47,25 @@ class Violation:
     rule: str
     message: str
     groups: Where = field(default=(), compare=False)
+    facts: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """What the message says, as data, for a page wording it in another language: `case`
+    (which of the rule's messages) and the round, group, counts and ids it names (lists of
+    ids whole, where the message cuts them short)."""
 
 
-Found = str | tuple[str, Where]
-"""What a check yields: a message, or a message with the groups where the rule breaks."""
+Facts = dict[str, Any]
+Found = str | tuple[str, Where] | tuple[str, Where, Facts]
+"""What a check yields: a message, or a message with the groups where the rule breaks,
+and what it says as data."""
 
 
-def _at(message: str, rid: str, *gids: str) -> Found:
-    return message, tuple((rid, gid) for gid in gids)
+def _at(message: str, rid: str, *gids: str, **facts: Any) -> Found:
+    return message, tuple((rid, gid) for gid in gids), {"round": rid, **facts}
+
+
+def _said(message: str, **facts: Any) -> Found:
+    """A message seen in no group in particular, with its facts."""
+    return message, (), facts
 
 
 def group_ids(instance: Instance) -> list[list[str]]:
@@ -151,30 +162,36 @@ class _PlanReader:
         self.duty_names = {d.name for d in instance.duties}
         self.group_ids = group_ids(instance)
         self.present = present_sets(instance)
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, Facts]] = []
         self.seating_ok = True
         self.visitors_ok = True
         self.duties_ok = True
 
-    def seating_problem(self, message: str) -> None:
-        self.problems.append(message)
+    def problem(self, message: str, **facts: Any) -> None:
+        self.problems.append((message, facts))
+
+    def seating_problem(self, message: str, **facts: Any) -> None:
+        self.problem(message, **facts)
         self.seating_ok = False
 
     def read(self, plan: Any) -> _Plan | None:
         """The plan in indices, or None when its seating is too broken to check rules on."""
         if not isinstance(plan, dict):
-            self.seating_problem("the plan is not a JSON object")
+            self.seating_problem("the plan is not a JSON object", case="not_object")
             return None
         rounds = plan.get("rounds")
         if not isinstance(rounds, list):
-            self.seating_problem("the plan has no `rounds` list")
+            self.seating_problem("the plan has no `rounds` list", case="no_rounds")
             return None
         got = [r.get("id") if isinstance(r, dict) else None for r in rounds]
         expected = [r.id for r in self.instance.rounds]
         if got != expected:
             self.seating_problem(
                 f"the plan's rounds are {excerpt(got, 200)}, expected {excerpt(expected, 200)}"
-                " in this order"
+                " in this order",
+                case="rounds",
+                value=excerpt(got, 200),
+                expected=expected,
             )
             return None
         seats, visitors, duties = [], [], []
@@ -205,7 +222,7 @@ class _PlanReader:
         visitor: dict[str, str | None] = {}
         duties: dict[str, dict[str, list[str]]] = {}
         if not isinstance(groups, list):
-            self.seating_problem(f"round `{rid}`: `groups` is not a list")
+            self.seating_problem(f"round `{rid}`: `groups` is not a list", case="groups", round=rid)
             return seats, visitor, duties
         known = set(self.group_ids[k])
         seen: dict[int, str] = {}
@@ -213,24 +230,45 @@ class _PlanReader:
             gid = group.get("id") if isinstance(group, dict) else None
             if not isinstance(gid, str):
                 self.seating_problem(
-                    f"round `{rid}`: group #{n} is not an object with a string `id`"
+                    f"round `{rid}`: group #{n} is not an object with a string `id`",
+                    case="group",
+                    round=rid,
+                    position=n,
                 )
             elif gid not in known:
-                self.seating_problem(f"round `{rid}`: unknown group `{gid}`")
+                self.seating_problem(
+                    f"round `{rid}`: unknown group `{gid}`",
+                    case="unknown_group",
+                    round=rid,
+                    group=gid,
+                )
             elif gid in seats:
-                self.seating_problem(f"round `{rid}`: group `{gid}` appears twice")
+                self.seating_problem(
+                    f"round `{rid}`: group `{gid}` appears twice",
+                    case="twice",
+                    round=rid,
+                    group=gid,
+                )
             else:
                 seats[gid] = self.read_members(k, gid, group.get("members"), seen)
                 visitor[gid] = self.read_visitor(rid, gid, group.get("visitor"))
                 duties[gid] = self.read_duties(rid, gid, group.get("duties"))
         missing = [g for g in self.group_ids[k] if g not in seats]
         if missing:
-            self.seating_problem(f"round `{rid}`: missing groups {_listing(missing)}")
+            self.seating_problem(
+                f"round `{rid}`: missing groups {_listing(missing)}",
+                case="missing",
+                round=rid,
+                groups=missing,
+            )
         unseated = sorted(i for i in self.present[k] if i not in seen)
         if unseated:
             names = _listing([self.instance.participants[i].id for i in unseated])
             self.seating_problem(
-                f"round `{rid}`: {len(unseated)} present participants unseated: {names}"
+                f"round `{rid}`: {len(unseated)} present participants unseated: {names}",
+                case="unseated",
+                round=rid,
+                people=[self.instance.participants[i].id for i in unseated],
             )
         return {g: seats[g] for g in self.group_ids[k] if g in seats}, visitor, duties
 
@@ -239,18 +277,36 @@ class _PlanReader:
         rid = self.instance.rounds[k].id
         where = f"round `{rid}` group `{gid}`"
         if not isinstance(members, list):
-            self.seating_problem(f"{where}: `members` is not a list")
+            self.seating_problem(
+                f"{where}: `members` is not a list", case="members", round=rid, group=gid
+            )
             return []
         seated: list[int] = []
         for member in members:
             i = self.person.get(member) if isinstance(member, str) else None
             if i is None:
-                self.seating_problem(f"{where}: unknown participant {member!r}")
+                self.seating_problem(
+                    f"{where}: unknown participant {member!r}",
+                    case="unknown_person",
+                    round=rid,
+                    group=gid,
+                    value=excerpt(member),
+                )
             elif i not in self.present[k]:
-                self.seating_problem(f"{where}: `{member}` does not attend this round")
+                self.seating_problem(
+                    f"{where}: `{member}` does not attend this round",
+                    case="absent",
+                    round=rid,
+                    group=gid,
+                    person=member,
+                )
             elif i in seen:
                 self.seating_problem(
-                    f"round `{rid}`: `{member}` sits in `{seen[i]}` and in `{gid}`"
+                    f"round `{rid}`: `{member}` sits in `{seen[i]}` and in `{gid}`",
+                    case="seated_twice",
+                    round=rid,
+                    person=member,
+                    groups=[seen[i], gid],
                 )
             else:
                 seen[i] = gid
@@ -262,7 +318,13 @@ class _PlanReader:
         if visitor is None:
             return None
         if not isinstance(visitor, str) or visitor not in self.visitor_ids:
-            self.problems.append(f"round `{rid}` group `{gid}`: unknown visitor {visitor!r}")
+            self.problem(
+                f"round `{rid}` group `{gid}`: unknown visitor {visitor!r}",
+                case="unknown_visitor",
+                round=rid,
+                group=gid,
+                value=excerpt(visitor),
+            )
             self.visitors_ok = False
             return None
         return visitor
@@ -273,16 +335,28 @@ class _PlanReader:
             return {}
         where = f"round `{rid}` group `{gid}`"
         if not isinstance(duties, dict):
-            self.problems.append(f"{where}: `duties` is not an object")
+            self.problem(f"{where}: `duties` is not an object", case="duties", round=rid, group=gid)
             self.duties_ok = False
             return {}
         read: dict[str, list[str]] = {}
         for name, holders in duties.items():
             if name not in self.duty_names:
-                self.problems.append(f"{where}: unknown duty {name!r}")
+                self.problem(
+                    f"{where}: unknown duty {name!r}",
+                    case="unknown_duty",
+                    round=rid,
+                    group=gid,
+                    value=excerpt(name),
+                )
                 self.duties_ok = False
             elif not isinstance(holders, list) or not all(isinstance(h, str) for h in holders):
-                self.problems.append(f"{where}: holders of duty `{name}` are not a list of ids")
+                self.problem(
+                    f"{where}: holders of duty `{name}` are not a list of ids",
+                    case="holders",
+                    round=rid,
+                    group=gid,
+                    duty=name,
+                )
                 self.duties_ok = False
             else:
                 read[name] = holders
@@ -350,17 +424,36 @@ def _check_sizes(plan: _Plan) -> Iterator[Found]:
                         f" are {low} or {high} ({present} present over {count} groups)",
                         rid,
                         gid,
+                        case="balanced",
+                        group=gid,
+                        members=len(members),
+                        low=low,
+                        high=high,
+                        present=present,
+                        groups=count,
                     )
             continue
         for gid, members in groups.items():
             low, high = bounds[gid]
             if len(members) < low:
                 yield _at(
-                    f"round `{rid}` group `{gid}`: {len(members)} members (min {low})", rid, gid
+                    f"round `{rid}` group `{gid}`: {len(members)} members (min {low})",
+                    rid,
+                    gid,
+                    case="min",
+                    group=gid,
+                    members=len(members),
+                    min=low,
                 )
             if high is not None and len(members) > high:
                 yield _at(
-                    f"round `{rid}` group `{gid}`: {len(members)} members (max {high})", rid, gid
+                    f"round `{rid}` group `{gid}`: {len(members)} members (max {high})",
+                    rid,
+                    gid,
+                    case="max",
+                    group=gid,
+                    members=len(members),
+                    max=high,
                 )
 
 
@@ -378,6 +471,14 @@ def _check_same_groups(plan: _Plan) -> Iterator[Found]:
                     f"round `{rnd.id}`: `{plan.who([i])}` sits in `{here}`"
                     f" but in `{there}` in round `{rnd.same_groups_as}`",
                     ((rnd.id, here), (rnd.same_groups_as, there)),
+                    {
+                        "case": "moved",
+                        "round": rnd.id,
+                        "person": plan.instance.participants[i].id,
+                        "group": here,
+                        "kept_round": rnd.same_groups_as,
+                        "kept_group": there,
+                    },
                 )
 
 
@@ -398,6 +499,10 @@ def _check_merge(plan: _Plan) -> Iterator[Found]:
                     f"round `{rnd.id}`: group `{gid}` of `{rnd.merge_of}` is split over {parts}",
                     rnd.id,
                     *sorted(landed),
+                    case="split",
+                    group=gid,
+                    merged_round=rnd.merge_of,
+                    parts=[[g, _ids(plan, who)] for g, who in sorted(landed.items())],
                 )
 
 
@@ -418,6 +523,9 @@ def _check_visitors(plan: _Plan) -> Iterator[Found]:
                     f" ({_listing(gids) or 'none'}) instead of exactly one",
                     rnd.id,
                     *gids,
+                    case="placed",
+                    visitor=visitor,
+                    groups=gids,
                 )
         for visitor, gids in placed.items():
             if visitor not in rnd.visitors:
@@ -426,12 +534,15 @@ def _check_visitors(plan: _Plan) -> Iterator[Found]:
                     " but the round does not list it",
                     rnd.id,
                     *gids,
+                    case="unlisted",
+                    visitor=visitor,
+                    groups=gids,
                 )
     for visitor in plan.instance.visitors:
         yield from _visitor_meetings(plan, visitor.id)
 
 
-def _visitor_meetings(plan: _Plan, visitor: str) -> Iterator[str]:
+def _visitor_meetings(plan: _Plan, visitor: str) -> Iterator[Found]:
     """Present in all the visitor's rounds: exactly once (or at most once); else at most once."""
     rounds = [k for k, rnd in enumerate(plan.instance.rounds) if visitor in rnd.visitors]
     if not rounds:
@@ -444,14 +555,24 @@ def _visitor_meetings(plan: _Plan, visitor: str) -> Iterator[str]:
     names = ", ".join(plan.instance.rounds[k].id for k in rounds)
     twice = sorted(i for i, n in met.items() if n > 1)
     if twice:
-        yield f"visitor `{visitor}` (rounds {names}): met more than once by {plan.who(twice)}"
+        yield _said(
+            f"visitor `{visitor}` (rounds {names}): met more than once by {plan.who(twice)}",
+            case="met_twice",
+            visitor=visitor,
+            rounds=[plan.instance.rounds[k].id for k in rounds],
+            people=_ids(plan, twice),
+        )
     if plan.instance.constraints.visitor_meetings == "exactly_once":
         everywhere = set.intersection(*(plan.present[k] for k in rounds))
         never = sorted(i for i in everywhere if met[i] == 0)
         if never:
-            yield (
+            yield _said(
                 f"visitor `{visitor}` (rounds {names}): never met by {len(never)} participants"
-                f" present in all its rounds: {plan.who(never)}"
+                f" present in all its rounds: {plan.who(never)}",
+                case="never_met",
+                visitor=visitor,
+                rounds=[plan.instance.rounds[k].id for k in rounds],
+                people=_ids(plan, never),
             )
 
 
@@ -474,6 +595,10 @@ def _check_duties(plan: _Plan) -> Iterator[Found]:
                             f"{where} is held ({_listing(holders)}) in a round it does not list",
                             rid,
                             gid,
+                            case="unlisted",
+                            group=gid,
+                            duty=duty.name,
+                            people=holders,
                         )
                     continue
                 if len(holders) != duty.per_group:
@@ -482,29 +607,53 @@ def _check_duties(plan: _Plan) -> Iterator[Found]:
                         f" expected {duty.per_group}",
                         rid,
                         gid,
+                        case="holders",
+                        group=gid,
+                        duty=duty.name,
+                        people=holders,
+                        count=len(holders),
+                        expected=duty.per_group,
                     )
                 member_roles = {people[i].id: people[i].role for i in members}
                 outsiders = [h for h in holders if h not in member_roles]
                 if outsiders:
-                    yield _at(f"{where} is held by non-members {_listing(outsiders)}", rid, gid)
+                    yield _at(
+                        f"{where} is held by non-members {_listing(outsiders)}",
+                        rid,
+                        gid,
+                        case="outsiders",
+                        group=gid,
+                        duty=duty.name,
+                        people=outsiders,
+                    )
                 if duty.eligible_roles is None:
                     continue
                 barred = [
-                    f"{h} (role {member_roles[h]})"
+                    (h, member_roles[h])
                     for h in holders
                     if h in member_roles and member_roles[h] not in duty.eligible_roles
                 ]
                 if barred:
+                    shown = [f"{h} (role {role})" for h, role in barred]
                     yield _at(
-                        f"{where} is held by {_listing(barred)}, not in {duty.eligible_roles}",
+                        f"{where} is held by {_listing(shown)}, not in {duty.eligible_roles}",
                         rid,
                         gid,
+                        case="roles",
+                        group=gid,
+                        duty=duty.name,
+                        holders=[list(pair) for pair in barred],
+                        roles=list(duty.eligible_roles),
                     )
         doubled = sorted(h for h, n in held.items() if n > 1)
         if doubled:
             holding = [g for g, members in groups.items() if _holds_two(plan, k, g, set(doubled))]
             yield _at(
-                f"round `{rid}`: more than one duty held by {_listing(doubled)}", rid, *holding
+                f"round `{rid}`: more than one duty held by {_listing(doubled)}",
+                rid,
+                *holding,
+                case="two_duties",
+                people=doubled,
             )
 
 
@@ -535,6 +684,12 @@ def _check_organisation_cap(plan: _Plan) -> Iterator[Found]:
                         f" `{organisation}` (cap {cap}): {plan.who(who)}",
                         rid,
                         gid,
+                        case="cap",
+                        group=gid,
+                        count=len(who),
+                        organisation=organisation,
+                        cap=cap,
+                        people=_ids(plan, who),
                     )
 
 
@@ -563,6 +718,14 @@ def _check_role_ratio(plan: _Plan) -> Iterator[Found]:
                         f" `{ratio.per}` (ratio allowed: min {ratio.min}, max {ratio.max})",
                         rid,
                         gid,
+                        case="ratio",
+                        group=gid,
+                        count=count,
+                        role=ratio.role,
+                        per_count=per,
+                        per=ratio.per,
+                        min=ratio.min,
+                        max=ratio.max,
                     )
 
 
@@ -603,7 +766,22 @@ def _balance_of_round(
                     f" present, group of {size})",
                     rid,
                     gid,
+                    case="share",
+                    group=gid,
+                    count=in_group[value],
+                    attribute=attribute,
+                    attribute_value=value,
+                    low=low,
+                    high=high,
+                    in_round=in_round[value],
+                    present=present,
+                    size=size,
                 )
+
+
+def _ids(plan: _Plan, indices: Iterable[int]) -> list[str]:
+    """Participant ids, whole (a message cuts them short: `_Plan.who`)."""
+    return [plan.instance.participants[i].id for i in indices]
 
 
 def _members(plan: _Plan, ids: list[str]) -> list[int]:
@@ -622,7 +800,12 @@ def _check_apart(plan: _Plan) -> Iterator[Found]:
             for gid, who in by_group.items():
                 if len(who) > 1:
                     yield _at(
-                        f"round `{rid}` group `{gid}`: {plan.who(who)} must be apart", rid, gid
+                        f"round `{rid}` group `{gid}`: {plan.who(who)} must be apart",
+                        rid,
+                        gid,
+                        case="apart",
+                        group=gid,
+                        people=_ids(plan, who),
                     )
 
 
@@ -642,6 +825,9 @@ def _check_together(plan: _Plan) -> Iterator[Found]:
                     f"round `{rid}`: {plan.who(listed)} must sit together but are split: {parts}",
                     rid,
                     *sorted(by_group),
+                    case="split",
+                    people=_ids(plan, listed),
+                    parts=[[g, _ids(plan, who)] for g, who in sorted(by_group.items())],
                 )
 
 
@@ -658,6 +844,10 @@ def _check_fixed(plan: _Plan) -> Iterator[Found]:
                 f"round `{pin.round}`: `{pin.participant}` is pinned to `{pin.group}` but {sits}",
                 pin.round,
                 *([actual] if actual is not None else []),
+                case="pinned" if actual is not None else "unseated",
+                person=pin.participant,
+                group=pin.group,
+                actual=actual,
             )
 
 
@@ -679,10 +869,22 @@ def _check_max_meetings(plan: _Plan) -> Iterator[Found]:
             f"{plan.who([i])} and {plan.who([j])} meet in {met} groupings (max {limit}):"
             f" {', '.join(f'{rid} ({gid})' for rid, gid in shared)}",
             tuple(shared),
+            {
+                "case": "pair",
+                "people": _ids(plan, [i, j]),
+                "met": met,
+                "max": limit,
+                "shared": [list(pair) for pair in shared],
+            },
         )
     more = sum(1 for _ in offending)
     if more:
-        yield f"… and {more} more pairs meeting in more than {limit} groupings"
+        yield _said(
+            f"… and {more} more pairs meeting in more than {limit} groupings",
+            case="more",
+            count=more,
+            max=limit,
+        )
 
 
 def _is_number(value: Any) -> bool:
@@ -699,7 +901,7 @@ CLAIMS = ("seconds", "time_limit", "seed", "objective", "bound")
 """Numbers a plan states about itself; each must be finite when present."""
 
 
-def _check_metrics(plan: _Plan) -> Iterator[str]:
+def _check_metrics(plan: _Plan) -> Iterator[Found]:
     """Every metric and the objective recounted, whether or not the plan states them, and
     each claim it makes checked against the recount: `metrics`, `objective`, `bound` (not
     above the objective), `metric_bounds` (each not above its metric)."""
@@ -710,47 +912,92 @@ def _check_metrics(plan: _Plan) -> Iterator[str]:
     for key in CLAIMS:
         value = plan.raw.get(key)
         if value is not None and not _is_number(value):
-            yield f"{key} is {excerpt(value)}, not a finite number"
+            yield _said(
+                f"{key} is {excerpt(value)}, not a finite number",
+                case="not_number",
+                field=key,
+                value=excerpt(value),
+            )
     yield from _claimed_metrics(plan.raw.get("metrics"), truth)
     claimed = plan.raw.get("objective")
     if _is_number(claimed) and not _close(claimed, objective):
-        yield f"objective is {claimed!r} but Σ weight × metric recounts to {objective}"
+        yield _said(
+            f"objective is {claimed!r} but Σ weight × metric recounts to {objective}",
+            case="objective",
+            claimed=claimed,
+            value=objective,
+        )
     bound = plan.raw.get("bound")
     if _is_number(bound) and bound > objective + TOLERANCE * max(1.0, abs(objective)):
-        yield f"bound {bound} is above the recounted objective {objective}"
+        yield _said(
+            f"bound {bound} is above the recounted objective {objective}",
+            case="bound",
+            bound=bound,
+            value=objective,
+        )
     yield from _claimed_bounds(plan.raw.get("metric_bounds"), truth)
 
 
-def _claimed_metrics(metrics: Any, truth: dict[str, float]) -> Iterator[str]:
+def _claimed_metrics(metrics: Any, truth: dict[str, float]) -> Iterator[Found]:
     if metrics is None:
         return
     if not isinstance(metrics, dict):
-        yield "`metrics` is not an object"
+        yield _said("`metrics` is not an object", case="not_object", field="metrics")
         return
     for key, value in truth.items():
         if key not in metrics:
-            yield f"metric `{key}` is missing (recounted: {value})"
+            yield _said(
+                f"metric `{key}` is missing (recounted: {value})",
+                case="missing",
+                metric=key,
+                value=value,
+            )
         elif not _is_number(metrics[key]) or not _close(metrics[key], value):
-            yield f"metric `{key}` is {excerpt(metrics[key])} but recounts to {value}"
+            yield _said(
+                f"metric `{key}` is {excerpt(metrics[key])} but recounts to {value}",
+                case="recount",
+                metric=key,
+                claimed=excerpt(metrics[key]),
+                value=value,
+            )
     for key in metrics:
         if key not in truth:
-            yield f"metric {named(key)} is not a term of the objective"
+            yield _said(
+                f"metric {named(key)} is not a term of the objective",
+                case="unknown",
+                metric=key,
+            )
 
 
-def _claimed_bounds(bounds: Any, truth: dict[str, float]) -> Iterator[str]:
+def _claimed_bounds(bounds: Any, truth: dict[str, float]) -> Iterator[Found]:
     """A lower bound above the value it bounds is no bound."""
     if bounds is None:
         return
     if not isinstance(bounds, dict):
-        yield "`metric_bounds` is not an object"
+        yield _said("`metric_bounds` is not an object", case="not_object", field="metric_bounds")
         return
     for key, bound in bounds.items():
         if key not in truth:
-            yield f"metric bound {named(key)} is not a term of the objective"
+            yield _said(
+                f"metric bound {named(key)} is not a term of the objective",
+                case="unknown_bound",
+                metric=key,
+            )
         elif not _is_number(bound):
-            yield f"metric bound `{key}` is {excerpt(bound)}, not a finite number"
+            yield _said(
+                f"metric bound `{key}` is {excerpt(bound)}, not a finite number",
+                case="bound_not_number",
+                metric=key,
+                value=excerpt(bound),
+            )
         elif bound > truth[key] + TOLERANCE * max(1.0, abs(truth[key])):
-            yield f"metric bound `{key}` is {bound}, above the recounted metric {truth[key]}"
+            yield _said(
+                f"metric bound `{key}` is {bound}, above the recounted metric {truth[key]}",
+                case="bound_above",
+                metric=key,
+                bound=bound,
+                value=truth[key],
+            )
 
 
 RULES: tuple[tuple[str, Callable[[_Plan], Iterator[Found]]], ...] = (
@@ -774,11 +1021,13 @@ def verify(instance: Instance, plan: dict[str, Any]) -> list[Violation]:
     """Every violation of the plan, `structure` first; an empty list means a valid plan."""
     reader = _PlanReader(instance)
     read = reader.read(plan)
-    violations = [Violation("structure", message) for message in reader.problems]
+    violations = [Violation("structure", message, (), facts) for message, facts in reader.problems]
     if read is None:
         return violations
     for rule, check in RULES:
         for found in check(read):
-            message, where = (found, ()) if isinstance(found, str) else found
-            violations.append(Violation(rule, message, where))
+            if isinstance(found, str):
+                found = found, ()
+            message, where, *facts = found
+            violations.append(Violation(rule, message, where, facts[0] if facts else {}))
     return violations

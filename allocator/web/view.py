@@ -8,27 +8,44 @@ from typing import Any
 
 from allocator import Instance, Lang, metric_label, number, people_met, plan_file_names, round_name
 from allocator import group_name as group_title
-from allocator.web.words import words
+from allocator.web.words import broken_rule, rule_name, words
 
 Json = dict[str, Any]
 
 
 def violations_json(violations: list[Any]) -> list[Json]:
-    """The verifier's violations as stored with a plan record."""
+    """The verifier's violations as stored with a plan record, with what each says as
+    data (its facts), for the page to word it in its language."""
     return [
-        {"rule": v.rule, "message": v.message, "groups": [list(g) for g in v.groups]}
+        {
+            "rule": v.rule,
+            "message": v.message,
+            "groups": [list(g) for g in v.groups],
+            "facts": dict(v.facts),
+        }
         for v in violations
     ]
+
+
+def shown_violation(violation: Json, lang: Lang) -> Json:
+    """A stored violation as the page shows it: the rule's name and the sentence in the
+    page's language (the library's English message where the words have none)."""
+    return {
+        "rule": violation["rule"],
+        "name": rule_name(violation["rule"], lang),
+        "message": broken_rule(
+            violation["rule"], violation["message"], violation.get("facts"), lang
+        ),
+    }
 
 
 def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: Lang) -> Json:
     plan, said = record["plan"], words(lang)
     broken: dict[tuple[str, str], list[Json]] = {}
-    for violation in record["violations"]:
+    shown = [shown_violation(v, lang) for v in record["violations"]]
+    for violation, said_so in zip(record["violations"], shown, strict=True):
         for rid, gid in violation["groups"]:
-            broken.setdefault((rid, gid), []).append(
-                {"rule": violation["rule"], "message": violation["message"]}
-            )
+            broken.setdefault((rid, gid), []).append(said_so)
     visitors = {v.id: v.name for v in instance.visitors}
     rounds = []
     for position, rnd in enumerate(plan["rounds"]):
@@ -60,7 +77,7 @@ def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: La
             p.id: [p.name, p.organisation or "", p.role or ""] for p in instance.participants
         },
         "rounds": rounds,
-        "violations": [{"rule": v["rule"], "message": v["message"]} for v in record["violations"]],
+        "violations": shown,
         "quality": quality(plan, lang),
         "locks": record.get("locks", []),
         "can_undo": bool(record.get("undo")),

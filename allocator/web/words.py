@@ -3,7 +3,9 @@ the metrics) are the library's, as plan.html uses them."""
 
 from __future__ import annotations
 
-from allocator import LANGS, Lang, labels
+from typing import Any
+
+from allocator import LANGS, Lang, labels, number
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -245,3 +247,169 @@ def choose_lang(cookie: str | None, accept_language: str | None) -> Lang:
         if lang in LANGS and quality > best[0]:
             best = (quality, lang)  # type: ignore[assignment]
     return best[1]
+
+
+# -- the verifier's broken rules, worded from their facts ----------------------------------
+
+RULE_NAMES: dict[str, dict[str, str]] = {
+    "fr": {
+        "structure": "structure du plan",
+        "sizes": "tailles",
+        "same_groups_as": "mêmes groupes",
+        "merge_of": "fusion",
+        "visitors": "visiteur·euses",
+        "duties": "fonctions",
+        "organisation_cap": "max. par structure",
+        "role_ratio": "proportion de rôles",
+        "balance": "équilibre",
+        "apart": "séparé·es",
+        "together": "ensemble",
+        "fixed": "places imposées",
+        "max_meetings": "rencontres max.",
+        "metrics": "chiffres du plan",
+    },
+}
+"""The verifier's rule names in each language but English (where they are the stable
+names the command line prints, `[sizes]`)."""
+
+BROKEN: dict[str, dict[str, str]] = {
+    "fr": {
+        "structure.not_object": "le plan n’est pas un objet JSON",
+        "structure.no_rounds": "le plan n’a pas de liste `rounds`",
+        "structure.rounds": "les tours du plan sont {value}, attendus dans cet ordre : {expected}",
+        "structure.groups": "tour {round} : `groups` n’est pas une liste",
+        "structure.group": "tour {round} : le groupe nº {position} n’est pas un objet avec un `id` texte",
+        "structure.unknown_group": "tour {round} : groupe inconnu {group}",
+        "structure.twice": "tour {round} : le groupe {group} apparaît deux fois",
+        "structure.missing": "tour {round} : groupes manquants {groups}",
+        "structure.unseated": "tour {round} : {people_count} participant·es présent·es sans place : {people}",
+        "structure.members": "tour {round} groupe {group} : `members` n’est pas une liste",
+        "structure.unknown_person": "tour {round} groupe {group} : participant·e inconnu·e {value}",
+        "structure.absent": "tour {round} groupe {group} : {person} ne participe pas à ce tour",
+        "structure.seated_twice": "tour {round} : {person} a une place dans deux groupes, {groups}",
+        "structure.unknown_visitor": "tour {round} groupe {group} : visiteur·euse inconnu·e {value}",
+        "structure.duties": "tour {round} groupe {group} : `duties` n’est pas un objet",
+        "structure.unknown_duty": "tour {round} groupe {group} : fonction inconnue {value}",
+        "structure.holders": "tour {round} groupe {group} : les titulaires de la fonction {duty} ne sont pas une liste d’ids",
+        "sizes.balanced": "tour {round} groupe {group} : {members} membres, mais des tailles équilibrées sont de {low} ou {high} ({present} présent·es pour {groups} groupes)",
+        "sizes.min": "tour {round} groupe {group} : {members} membres (min. {min})",
+        "sizes.max": "tour {round} groupe {group} : {members} membres (max. {max})",
+        "same_groups_as.moved": "tour {round} : {person} est dans {group} mais dans {kept_group} au tour {kept_round}",
+        "merge_of.split": "tour {round} : le groupe {group} de {merged_round} est réparti entre {parts}",
+        "visitors.placed": "tour {round} : {visitor} est dans {groups_count} groupes ({groups}) au lieu d’un seul",
+        "visitors.unlisted": "tour {round} : {visitor} est dans {groups} mais le tour ne le ou la prévoit pas",
+        "visitors.met_twice": "{visitor} (tours {rounds}) : rencontré·e plus d’une fois par {people}",
+        "visitors.never_met": "{visitor} (tours {rounds}) : jamais rencontré·e par {people_count} participant·es présent·es à tous ses tours : {people}",
+        "duties.unlisted": "tour {round} groupe {group} : la fonction {duty} est tenue ({people}) à un tour qu’elle ne prévoit pas",
+        "duties.holders": "tour {round} groupe {group} : la fonction {duty} a {count} titulaires ({people}), {expected} attendu·es",
+        "duties.outsiders": "tour {round} groupe {group} : la fonction {duty} est tenue par des non-membres : {people}",
+        "duties.roles": "tour {round} groupe {group} : la fonction {duty} est tenue par {holders}, hors des rôles admis ({roles})",
+        "duties.two_duties": "tour {round} : plus d’une fonction tenue par {people}",
+        "organisation_cap.cap": "tour {round} groupe {group} : {count} membres de la structure {organisation} (max. {cap}) : {people}",
+        "role_ratio.ratio": "tour {round} groupe {group} : {count} {role} pour {per_count} {per} (proportion admise : min. {min}, max. {max})",
+        "balance.share": "tour {round} groupe {group} : {count} membres avec {attribute} = {attribute_value}, {expected} attendu·es ({in_round} sur {present} présent·es, groupe de {size})",
+        "apart.apart": "tour {round} groupe {group} : {people} doivent être séparé·es",
+        "together.split": "tour {round} : {people} doivent être ensemble mais sont répartis : {parts}",
+        "fixed.pinned": "tour {round} : la place de {person} est imposée dans {group}, mais elle est dans {actual}",
+        "fixed.unseated": "tour {round} : la place de {person} est imposée dans {group}, mais elle n’a pas de place",
+        "max_meetings.pair": "{people} se rencontrent dans {met} regroupements (max. {max}) : {shared}",
+        "max_meetings.more": "… et {count} autres paires se rencontrent dans plus de {max} regroupements",
+        "metrics.not_number": "{field} vaut {value}, pas un nombre fini",
+        "metrics.objective": "l’objectif annoncé est {claimed}, mais Σ poids × critère donne {value}",
+        "metrics.bound": "la borne {bound} dépasse l’objectif recompté {value}",
+        "metrics.not_object": "{field} n’est pas un objet",
+        "metrics.missing": "le critère {metric} manque (recompté : {value})",
+        "metrics.recount": "le critère {metric} vaut {claimed}, mais se recompte à {value}",
+        "metrics.unknown": "le critère {metric} n’est pas un terme de l’objectif",
+        "metrics.unknown_bound": "la borne du critère {metric} n’est pas un terme de l’objectif",
+        "metrics.bound_not_number": "la borne du critère {metric} vaut {value}, pas un nombre fini",
+        "metrics.bound_above": "la borne du critère {metric} vaut {bound}, au-dessus du critère recompté {value}",
+    },
+}
+"""A sentence per (rule, case) of the verifier's messages, filled from the violation's
+facts; English is the library's own message."""
+
+_MORE = {"en": "… ({count} in all)", "fr": "… ({count} au total)"}
+_NONE = {"en": "none", "fr": "aucun"}
+_OR = {"en": "or", "fr": "ou"}
+_ROLE = {"en": "role", "fr": "rôle"}
+_SHOWN = 10
+_ID_KEYS = {
+    "round",
+    "group",
+    "person",
+    "visitor",
+    "duty",
+    "organisation",
+    "attribute",
+    "kept_round",
+    "kept_group",
+    "merged_round",
+    "actual",
+    "role",
+    "per",
+    "metric",
+    "field",
+}
+
+
+def rule_name(rule: str, lang: Lang) -> str:
+    """The rule as the page names it: its stable name in English, translated otherwise."""
+    return RULE_NAMES.get(lang, {}).get(rule, rule)
+
+
+def broken_rule(rule: str, message: str, facts: dict[str, Any] | None, lang: Lang) -> str:
+    """The violation in the page's language, from its facts; the library's (English)
+    message where no sentence or no facts fit (a plan stored before facts existed)."""
+    template = BROKEN.get(lang, {}).get(f"{rule}.{(facts or {}).get('case')}")
+    if template is None:
+        return message
+    try:
+        return template.format(**_fields(facts or {}, lang))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return message
+
+
+def _id(value: Any) -> str:
+    text = str(value)
+    return f"`{text if len(text) <= 80 else text[:79] + '…'}`"
+
+
+def _listing(ids: list[Any], lang: Lang) -> str:
+    if not ids:
+        return _NONE[lang]
+    text = ", ".join(str(x) for x in ids[:_SHOWN])
+    return text if len(ids) <= _SHOWN else f"{text}, {_MORE[lang].format(count=len(ids))}"
+
+
+def _fields(facts: dict[str, Any], lang: Lang) -> dict[str, str]:
+    """Each fact as the sentence shows it: ids in backquotes, lists cut short, numbers as
+    the language writes them."""
+    shown: dict[str, str] = {}
+    for key, value in facts.items():
+        if key == "parts":
+            shown[key] = "; ".join(f"{_id(g)} ({_listing(ids, lang)})" for g, ids in value)
+        elif key == "shared":
+            shown[key] = ", ".join(f"{rid} ({gid})" for rid, gid in value)
+        elif key == "holders":
+            shown[key] = _listing([f"{h} ({_ROLE[lang]} {role})" for h, role in value], lang)
+        elif key in ("groups", "rounds", "expected", "roles") and isinstance(value, list):
+            shown[key] = _listing([_id(v) for v in value], lang)
+            shown[f"{key}_count"] = str(len(value))
+        elif isinstance(value, list):
+            shown[key] = _listing(value, lang)
+            shown[f"{key}_count"] = str(len(value))
+        elif key == "attribute_value":
+            shown[key] = repr(value)
+        elif key in _ID_KEYS and value is not None:
+            shown[key] = _id(value)
+        elif isinstance(value, bool) or value is None:
+            shown[key] = str(value)
+        elif isinstance(value, int | float):
+            shown[key] = number(value, lang)
+        else:
+            shown[key] = str(value)
+    if "low" in facts and "high" in facts:
+        low, high = shown["low"], shown["high"]
+        shown.setdefault("expected", low if low == high else f"{low} {_OR[lang]} {high}")
+    return shown

@@ -72,7 +72,7 @@ function renderRound() {
     card.append(list);
     if (group.broken.length) {
       const rules = element("ul", "broken-rules");
-      for (const broken of group.broken) rules.append(element("li", "", `[${broken.rule}] ${broken.message}`));
+      for (const broken of group.broken) rules.append(element("li", "", `[${broken.name}] ${broken.message}`));
       card.append(rules);
     }
     box.append(card);
@@ -160,7 +160,7 @@ function renderViolations() {
   const list = document.getElementById("violation-list");
   list.replaceChildren();
   section.hidden = view.valid;
-  for (const violation of view.violations) list.append(element("li", "", `[${violation.rule}] ${violation.message}`));
+  for (const violation of view.violations) list.append(element("li", "", `[${violation.name}] ${violation.message}`));
 }
 
 function renderDownloads() {
