@@ -420,11 +420,11 @@ def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
 
 
 def test_patience_hands_the_time_back_once_the_search_stalls():
-    # 6 groups of 6 for 4 rounds would need two orthogonal Latin squares of order 6, which
-    # do not exist (Euler's 36 officers): the counting bound of 0 is never reached, so the
-    # search stops only when its patience runs out
-    problem = compile_problem(parse_instance(social_golfer(6, 6, 4)))
-    assert metric_bounds(problem)["repeat_pairs"] == 0
+    # 6 groups of 4 for 8 rounds: the counting bound of 12 repeats is not reached (the best
+    # known has 7 rounds without repeats, and no schedule with 12 is known), so the search
+    # stops only when its patience runs out
+    problem = compile_problem(parse_instance(social_golfer(6, 4, 8)))
+    assert metric_bounds(problem)["repeat_pairs"] == 12
     result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
     assert result.status == "feasible"
     assert not reaches_bound(problem, result.search_cost)
