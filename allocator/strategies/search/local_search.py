@@ -513,7 +513,8 @@ class LocalSearch:
         )
         kernels.seed_rng(seed)
         best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
-        walk = kernels.Walk(0, state.cost(), state.cost(), 0)
+        cost = state.cost()
+        walk = kernels.Walk(0, cost, cost, 0)
         tabu = np.zeros(
             (*state.seats.group_of.shape, max(1, state.layout.n_groups.max())), dtype=np.int32
         )
