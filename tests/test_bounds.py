@@ -20,6 +20,7 @@ from allocator.analysis.bounds import (
     forced_meetings,
     least_company,
     metric_bounds,
+    repeat_pairs_bound,
     same_organisation_bound,
 )
 from allocator.evaluation import evaluate
@@ -300,3 +301,23 @@ def test_a_relaxed_copy_of_a_problem_reuses_its_bounds(monkeypatch):
     first = metric_bounds(problem)
     assert metric_bounds(replace(problem, apart=(), together=(), keep=None)) == first
     assert len(computed) == 1
+
+
+@pytest.mark.parametrize(
+    ("groups", "size", "rounds", "bound"),
+    [(6, 6, 3, 0), (6, 6, 4, 2), (6, 6, 7, 2), (5, 5, 6, 0), (7, 7, 8, 0), (6, 5, 6, 0)],
+)
+def test_without_orthogonal_latin_squares_of_order_6_four_rounds_repeat_twice(
+    groups, size, rounds, bound
+):
+    # 36 people in 6 groups of 6: three rounds are a Latin square (no repeat), four would
+    # need two orthogonal ones (Euler's 36 officers); orders with such pairs keep 0
+    problem = compile_problem(parse_instance(social_golfer(groups, size, rounds)))
+    assert repeat_pairs_bound(problem) == bound
+
+
+def test_six_by_six_reaches_the_latin_square_bound():
+    # the bound is met: the default strategy finds 2 repeats on 6-6-4
+    solution = solve(parse_instance(social_golfer(6, 6, 4)), time_limit=10, seed=0)
+    assert solution.plan["metrics"]["repeat_pairs"] == 2
+    assert solution.plan["metric_bounds"]["repeat_pairs"] == 2

@@ -249,8 +249,35 @@ def test_kept_and_merged_rounds_score_every_move_exactly(
     best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
     cost = state.cost()
     kernels.seed_rng(seed)
-    cost, *_ = kernels.search(*state.compiled, tune, tabu, 300, 0, cost, cost, best, best_maps)
-    assert cost == pytest.approx(state.cost(), abs=1e-6)
+    walk, _ = kernels.search(
+        *state.compiled, tune, tabu, 300, kernels.Walk(0, cost, cost, 0), best, best_maps
+    )
+    assert walk.cost == pytest.approx(state.cost(), abs=1e-6)
+
+
+def _walk_in_chunks(chunks: list[int]) -> tuple[kernels.Walk, np.ndarray]:
+    """The tabu walk on a 6-3-9 golfer day from the greedy start, `chunks` steps per call
+    of the kernel (the caller looks at its clock between calls)."""
+    problem = compile_problem(parse_instance(social_golfer(6, 3, 9)))
+    layout, _ = search_layout(problem)
+    start = grouping_start(problem, layout, 0, (1.0, 1.0))
+    state = build_state(problem, *start, visitor_schedule(problem, layout, 0, 1.0))
+    tune = kernels.Tuning(4, 30, 2, 50, 64, True)
+    tabu = np.zeros((*state.seats.group_of.shape, 6), dtype=np.int32)
+    best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
+    walk = kernels.Walk(0, state.cost(), state.cost(), 0)
+    kernels.seed_rng(0)
+    for steps in chunks:
+        walk, _ = kernels.search(*state.compiled, tune, tabu, steps, walk, best, best_maps)
+    return walk, best
+
+
+def test_the_walk_does_not_depend_on_how_its_steps_are_chunked():
+    # a stall count reset at every call once made plans depend on the machine's speed
+    whole, whole_best = _walk_in_chunks([400])
+    chunked, chunked_best = _walk_in_chunks([1, 30, 69, 300])
+    assert whole == chunked
+    assert (whole_best == chunked_best).all()
 
 
 @settings(max_examples=25, deadline=None)
@@ -393,11 +420,11 @@ def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
 
 
 def test_patience_hands_the_time_back_once_the_search_stalls():
-    # 6 groups of 6 for 4 rounds would need two orthogonal Latin squares of order 6, which
-    # do not exist (Euler's 36 officers): the counting bound of 0 is never reached, so the
-    # search stops only when its patience runs out
-    problem = compile_problem(parse_instance(social_golfer(6, 6, 4)))
-    assert metric_bounds(problem)["repeat_pairs"] == 0
+    # 6 groups of 4 for 8 rounds: the counting bound of 12 repeats is not reached (the best
+    # known has 7 rounds without repeats, and no schedule with 12 is known), so the search
+    # stops only when its patience runs out
+    problem = compile_problem(parse_instance(social_golfer(6, 4, 8)))
+    assert metric_bounds(problem)["repeat_pairs"] == 12
     result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
     assert result.status == "feasible"
     assert not reaches_bound(problem, result.search_cost)

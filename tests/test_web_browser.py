@@ -28,9 +28,7 @@ pytest.importorskip("httpx", reason="the test extra is not installed")
 from benchmarks.web_page import FLAGS, serve  # noqa: E402 (needs the extra, checked above)
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "test-artefacts" / "web"
-ALLOCATE = [sys.executable, "-c", "from allocator.cli import run; run()"]
-"""The `allocate` command, run from this checkout (the script an install left in the venv
-may be shadowed by a stale copy: see the session note)."""
+ALLOCATE = Path(sys.executable).parent / "allocate"
 STRUCTURES = (
     "CPAS de Forest",
     "Mission locale d'Anderlecht",
@@ -175,7 +173,7 @@ def test_the_organiser_path_from_spreadsheet_to_verified_folder(
         for rnd in plan["rounds"]:
             assert row[rnd["id"]] == seats[(rnd["id"], row["participant_id"])]
     check = subprocess.run(
-        [*ALLOCATE, "verify", plan_dir / "instance.json", plan_dir / "plan.json"],
+        [ALLOCATE, "verify", plan_dir / "instance.json", plan_dir / "plan.json"],
         capture_output=True,
         text=True,
     )

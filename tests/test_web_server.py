@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,9 +23,7 @@ from allocator.web.server import create_app, printed_url, served_hosts
 
 BASE = "http://127.0.0.1:8000"
 SAME = {"Origin": BASE}
-ALLOCATE = [sys.executable, "-c", "from allocator.cli import run; run()"]
-"""The `allocate` command, run from this checkout (the script an install left in the venv
-may be shadowed by a stale copy: see the session note)."""
+ALLOCATE = Path(sys.executable).parent / "allocate"
 
 
 def small_day(name: str = "Matinée") -> dict:
@@ -152,7 +151,7 @@ def test_a_bad_spreadsheet_gets_a_400_with_the_command_line_message(client, tmp_
     path = tmp_path / "inscriptions.csv"
     path.write_text(sheet, encoding="utf-8")
     cli = subprocess.run(
-        [*ALLOCATE, str(path), "--groups", "2", "--rounds", "2", "--out", str(tmp_path / "o")],
+        [ALLOCATE, str(path), "--groups", "2", "--rounds", "2", "--out", str(tmp_path / "o")],
         capture_output=True,
         text=True,
     )
@@ -321,7 +320,7 @@ def test_the_files_are_those_the_command_line_writes(client, solved, tmp_path):
         assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
         (tmp_path / name).write_bytes(answer.content)
     check = subprocess.run(
-        [*ALLOCATE, "verify", tmp_path / "instance.json", tmp_path / "plan.json"],
+        [ALLOCATE, "verify", tmp_path / "instance.json", tmp_path / "plan.json"],
         capture_output=True,
         text=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 import weakref
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -126,7 +127,43 @@ def repeat_pairs_bound(problem: Problem) -> int:
     by_pairs = sum(per_grouping) - comb(problem.n, 2)
     by_person = int(np.maximum(0, least_company(problem) - (problem.n - 1)).sum())
     kept_together = sum(len(k) - 1 for k in forced_meetings(problem).values())
-    return max(0, by_pairs, -(-by_person // 2), _consecutive_overlaps(problem), kept_together)
+    return max(
+        0,
+        by_pairs,
+        -(-by_person // 2),
+        _consecutive_overlaps(problem),
+        kept_together,
+        _without_orthogonal_mates(problem),
+    )
+
+
+NO_ORTHOGONAL_MATES = (2, 6)
+"""Orders m with no pair of orthogonal Latin squares (Euler's 36 officers: Tarry, 1900)."""
+
+
+def _without_orthogonal_mates(problem: Problem) -> int:
+    """m² people in m groups of exactly m, in four groupings or more, for m = 2 or 6: at
+    least 2 repeats. Four such groupings without repeats would be two of them as the rows and
+    columns of an m × m grid and the others as a pair of orthogonal Latin squares, which do
+    not exist. Exactly one repeat cannot happen either (for any m): the two groupings that
+    share the pair make, over a grid drawn by two others, two Latin squares whose
+    superposition shows m² − 1 distinct ordered pairs; but the symbol pair (a, b) that
+    appears twice leaves some (a, d) out among the m cells where the first square reads a,
+    and some (c, b) out among those where the second reads b, so one pair is missing only
+    if it is (a, b) itself."""
+    m = math.isqrt(problem.n)
+    if m * m != problem.n or m not in NO_ORTHOGONAL_MATES:
+        return 0
+    resolutions = sum(
+        any(_exactly(problem.rounds[r], m) for r in problem.rounds_of_grouping(k))
+        for k in range(problem.n_groupings)
+    )
+    return 2 if resolutions >= 4 else 0
+
+
+def _exactly(shape: RoundShape, m: int) -> bool:
+    """Does the round seat everyone in m groups of exactly m?"""
+    return len(shape.groups) == m and all(g.min_size == g.max_size == m for g in shape.groups)
 
 
 def _seen_by(shape: RoundShape, people: int) -> RoundShape:

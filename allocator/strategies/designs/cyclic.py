@@ -44,6 +44,7 @@ BASE_ROUNDS = {
 fixed, the fixed points numbered last."""
 
 FEWEST_REPEATS = {
+    (6, 3, 9): ((0, 2, 16), (10, 11, 14), (1, 4, 12), (3, 7, 13), (5, 6, 9), (8, 15, 17)),
     (8, 3, 12): (
         (0, 6, 18), (1, 5, 16), (2, 9, 11), (3, 4, 12), (13, 17, 19), (8, 21, 22),
         (10, 15, 20), (7, 14, 23),
@@ -55,7 +56,7 @@ FEWEST_REPEATS = {
 }  # fmt: skip
 """(groups, size, rounds) → a base round over Z_rounds (no fixed points) for one round past
 the best known, whose development repeats as few pairs as the counting bound allows (slots −
-pairs: 12 and 15): each difference class once, but a class of x and x + m/2 on each level
+pairs: 9, 12 and 15): each difference class once, but a class of x and x + m/2 on each level
 (whose pairs then meet twice) or, for m odd, one class twice. Found by CP-SAT minimising the
 developed repeats over the base round's groups (a few seconds each)."""
 

@@ -22,13 +22,18 @@ def is_prime(q: int) -> bool:
     return q >= 2 and all(q % d for d in range(2, int(q**0.5) + 1))
 
 
+def tabulated(q: int) -> bool:
+    """Does `field_tables` build GF(q)? (Primes, and the prime powers in IRREDUCIBLE.)"""
+    return is_prime(q) or q in IRREDUCIBLE
+
+
 def field_tables(q: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Addition and multiplication tables of GF(q), for primes and a few prime powers."""
+    if not tabulated(q):
+        return None
     if is_prime(q):
         a = np.arange(q)
         return (a[:, None] + a[None, :]) % q, (a[:, None] * a[None, :]) % q
-    if q not in IRREDUCIBLE:
-        return None
     p, k, low = IRREDUCIBLE[q]
     digits = [[(e // p**i) % p for i in range(k)] for e in range(q)]
 

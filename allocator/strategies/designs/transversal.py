@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from allocator.strategies.designs.finite_fields import field_tables, prime_power
+from allocator.strategies.designs.finite_fields import field_tables, tabulated
 
 PARKER_10 = (
     (
@@ -54,37 +54,37 @@ def orthogonal_array(n: int) -> np.ndarray | None:
 
 def transversal_width(n: int) -> int:
     """The k of `orthogonal_array(n)`, without building it (0 for n < 2)."""
+    return _construction(n)[1]
+
+
+def _construction(n: int) -> tuple[str, int]:
+    """Which construction `orthogonal_array(n)` takes, and its width k."""
     if n < 2:
-        return 0
-    if _field(n) is not None:
-        return n + 1
+        return "none", 0
+    if tabulated(n):
+        return "field", n + 1
     if n == 10:
-        return 4
+        return "Parker", 4
     factors = _prime_power_factors(n)
     if len(factors) > 1 and min(factors) > 2:
-        return min(transversal_width(f) for f in factors)
-    return 3
-
-
-def _field(n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    return field_tables(n) if prime_power(n) is not None else None
+        return "MacNeish", min(transversal_width(f) for f in factors)
+    return "cyclic", 3
 
 
 def _columns(n: int, columns: list[int]) -> np.ndarray:
     """Only the given columns of `orthogonal_array(n)` (any columns of an OA are one), so
     that a wide array over many groups is never built whole."""
-    tables = _field(n)
-    if tables is not None:
-        add, mul = tables
+    kind, width = _construction(n)
+    if kind == "field":
+        add, mul = field_tables(n)
         a, b = np.divmod(np.arange(n * n), n)
         return np.column_stack([a if c == n else add[mul[a, c], b] for c in columns])
-    if n == 10:
+    if kind == "Parker":
         squares = np.array(PARKER_10).reshape(2, -1)
         row, column = np.divmod(np.arange(100), 10)
         return np.column_stack([row, column, *squares])[:, columns]
-    factors = _prime_power_factors(n)
-    if len(factors) > 1 and min(factors) > 2:
-        return _macneish(factors, transversal_width(n))[:, columns]
+    if kind == "MacNeish":
+        return _macneish(_prime_power_factors(n), width)[:, columns]
     row, column = np.divmod(np.arange(n * n), n)
     return np.column_stack([row, column, (row + column) % n])[:, columns]
 

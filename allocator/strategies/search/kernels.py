@@ -194,6 +194,18 @@ class Tuning(NamedTuple):
     whole_neighbourhood: bool
 
 
+class Walk(NamedTuple):
+    """Where the tabu walk stands between two calls of `search`: the caller looks at the
+    clock between calls, and the walk must not depend on how its steps were chunked (a
+    stall count reset at every call made the plan depend on the machine's speed)."""
+
+    iteration: int
+    cost: float
+    best_cost: float
+    since_best: int
+    """Steps since the last new best (a return to the best plan at `Tuning.stall`)."""
+
+
 # -- costs of one group's state ---------------------------------------------------------------
 #
 # The helpers called once per group member take scalars, and the few that loop take the
@@ -977,8 +989,9 @@ def _perturb(s, lay, rules, strength):
 
 
 @njit(cache=True)
-def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_group_of, best_maps):
-    """Tabu search over swaps and moves; returns (cost, iteration, best cost, evaluations).
+def search(s, lay, rules, tune, tabu, iterations, walk, best_group_of, best_maps):
+    """Tabu search over swaps and moves, `iterations` steps on from `walk`; returns the
+    walk's new position and the moves evaluated.
 
     With `whole_neighbourhood` (small instances), each step weighs every swap and move of
     every person in conflict, in every root round, as Dotú and Van Hentenryck's
@@ -992,7 +1005,7 @@ def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_gro
     seats_r = np.empty(roots * n, dtype=np.int64)
     seats_p = np.empty(roots * n, dtype=np.int64)
     evaluations = 0
-    since_best = 0
+    it0, cost, best_cost, since_best = walk.iteration, walk.cost, walk.best_cost, walk.since_best
     for it in range(it0, it0 + iterations):
         if best_cost <= rules.target:
             break
@@ -1040,4 +1053,4 @@ def search(s, lay, rules, tune, tabu, iterations, it0, cost, best_cost, best_gro
             _perturb(s, lay, rules, tune.perturbation)
             cost = total_cost(s, lay, rules)
             since_best = 0
-    return cost, it0 + iterations, best_cost, evaluations
+    return Walk(it0 + iterations, cost, best_cost, since_best), evaluations

@@ -435,10 +435,22 @@ def prepare(problem: Problem, announce: Announce | None = None) -> None:
     tune = kernels.Tuning(1, 1, 1, 1, 1, True)
     tabu = np.zeros((*seats.shape, 2), dtype=np.int32)
     cost = state.cost()
-    kernels.search(*state.compiled, tune, tabu, 1, 0, cost, cost, seats.copy(), maps.copy())
+    walk = kernels.Walk(0, cost, cost, 0)
+    kernels.search(*state.compiled, tune, tabu, 1, walk, seats.copy(), maps.copy())
     if merges:
         kernels.improve_merges(*state.compiled)
     _WARM.add(merges)
+
+
+def _improve_merges(
+    state: SearchState, walk: kernels.Walk, best: np.ndarray, best_maps: np.ndarray
+) -> kernels.Walk:
+    """The merge-map moves between two chunks of the walk, keeping a new best."""
+    cost = walk.cost + kernels.improve_merges(*state.compiled)
+    if cost >= walk.best_cost - 1e-9:
+        return walk._replace(cost=cost)
+    best[:], best_maps[:] = state.seats.group_of, state.seats.maps
+    return walk._replace(cost=cost, best_cost=cost, since_best=0)
 
 
 def _next_chunk(steps: int, spent: float, left: float) -> int:
@@ -501,34 +513,30 @@ class LocalSearch:
         )
         kernels.seed_rng(seed)
         best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
-        cost = best_cost = state.cost()
+        cost = state.cost()
+        walk = kernels.Walk(0, cost, cost, 0)
         tabu = np.zeros(
             (*state.seats.group_of.shape, max(1, state.layout.n_groups.max())), dtype=np.int32
         )
-        iteration, evaluations, steps = 0, 0, 1
+        evaluations, steps = 0, 1
         improved_at = now = time.perf_counter()
         moves = bool(state.layout.movable.any())
         merges = len(shape.merge_roots) > 0
-        while moves and best_cost > state.rules.target and now - began < time_limit:
+        while moves and walk.best_cost > state.rules.target and now - began < time_limit:
             if stopped(stop):
                 break
-            before = best_cost
+            before = walk.best_cost
             if merges:
-                cost += kernels.improve_merges(*state.compiled)
-                if cost < best_cost - 1e-9:
-                    best_cost, best[:], best_maps[:] = cost, state.seats.group_of, state.seats.maps
-            cost, iteration, best_cost, done = kernels.search(
-                *state.compiled, tune, tabu, steps,
-                iteration, cost, best_cost, best, best_maps,
-            )  # fmt: skip
+                walk = _improve_merges(state, walk, best, best_maps)
+            walk, done = kernels.search(*state.compiled, tune, tabu, steps, walk, best, best_maps)
             evaluations += done
             spent, now = time.perf_counter() - now, time.perf_counter()
             steps = _next_chunk(steps, spent, time_limit - (now - began))
             steps = min(steps, MERGE_EVERY) if merges else steps
-            if best_cost < before:
+            if walk.best_cost < before:
                 improved_at = now
             if progress:
-                progress(Progress(now - began, best_cost, None))
+                progress(Progress(now - began, walk.best_cost, None))
             if patience is not None and now - improved_at >= patience:
                 if not build_state(problem, best, best_maps, visitors).penalised():
                     break
@@ -542,7 +550,7 @@ class LocalSearch:
         state.rebuild()
         seconds = time.perf_counter() - began
         stats = {
-            "iterations": iteration,
+            "iterations": walk.iteration,
             "evaluations": evaluations,
             "evaluations_per_second": evaluations / max(seconds, 1e-9),
         }
@@ -555,7 +563,7 @@ class LocalSearch:
             seconds,
             "feasible" if found else "unknown",
             plan if found else None,
-            search_cost=best_cost,
+            search_cost=walk.best_cost,
             construction=construction,
             stats=stats,
         )
