@@ -20,7 +20,15 @@ from allocator.io.files import (
     load_instance,
     write_files_atomically,
 )
-from allocator.io.html_plan import group_name, people_met, render_html, round_name
+from allocator.io.html_plan import (
+    HeatMap,
+    group_name,
+    heat_maps,
+    mixing_note,
+    people_met,
+    render_html,
+    round_name,
+)
 from allocator.io.plan_folder import plan_file_names, plan_files, write_plan
 from allocator.io.plan_json import dump_plan
 from allocator.io.spreadsheet import (
@@ -67,6 +75,7 @@ __all__ = [
     "Duty",
     "FieldIssue",
     "GroupSpec",
+    "HeatMap",
     "InfeasibleError",
     "InputError",
     "Instance",
@@ -96,6 +105,7 @@ __all__ = [
     "dump_plan",
     "evaluate",
     "group_name",
+    "heat_maps",
     "input_limit",
     "input_too_large",
     "instance_from_bytes",
@@ -103,6 +113,7 @@ __all__ = [
     "labels",
     "load_instance",
     "metric_label",
+    "mixing_note",
     "number",
     "objective_value",
     "parse_instance",

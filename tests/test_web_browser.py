@@ -23,7 +23,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytest.importorskip("uvicorn", reason="the web extra is not installed")
-pytest.importorskip("httpx", reason="the test extra is not installed")
+httpx = pytest.importorskip("httpx", reason="the test extra is not installed")
 
 from benchmarks.web_page import FLAGS, serve  # noqa: E402 (needs the extra, checked above)
 
@@ -210,4 +210,66 @@ def test_the_day_is_shaped_in_forms_with_each_error_beside_its_field(
     page.reload()
     assert page.input_value('[data-path="participants[0].organisation"]') == "Ville de Gand"
     assert page.input_value('[data-path="rounds[0].groups"]') == "6"
+    page.close()
+
+
+def solved_through_the_api(base: str, data: dict) -> str:
+    """The URL of a plan of a new day of `data`, solved through the page's API."""
+    with httpx.Client(base_url=base, headers={"Origin": base}, timeout=60) as client:
+        day = client.post("/days?name=day.json", content=json.dumps(data)).json()["day"]
+        job = client.post(f"/days/{day}/solve", json={"time_limit": 1}).json()["job"]
+        states = [
+            json.loads(line[6:])
+            for line in client.get(f"/jobs/{job}/events").text.splitlines()
+            if line.startswith("data: ")
+        ]
+    assert states[-1]["state"] == "done", states[-1]
+    return base + states[-1]["plan"]
+
+
+def heat_cell(page, organisation: str, group: int) -> int:
+    row = page.locator("#heatmap tr").filter(has=page.locator(f'th.org:text-is("{organisation}")'))
+    return int(row.locator(f'td[data-group="{group}"]').inner_text())
+
+
+def test_the_heat_map_of_each_round_follows_a_drag(server, browser, artefacts):
+    day = {
+        "name": "Mixing <b>day</b>",
+        "participants": [
+            {"id": f"p{i:02}", "name": f"Person {i}", "organisation": f"<i>org{i % 4}</i>"}
+            for i in range(12)
+        ],
+        "rounds": [
+            {"id": "r1", "groups": 4},
+            {"id": "r2", "same_groups_as": "r1"},
+            {"id": "r3", "groups": 3},
+        ],
+    }
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(solved_through_the_api(server, day))
+    page.wait_for_selector("#heatmap table.heat")
+    assert page.locator("#heatmap h3").inner_text() == "Round 1 — Group"
+    assert page.locator("#heatmap th.org").count() == 4
+    assert page.locator("#heatmap i").count() == 0  # the organisations' names are text
+
+    page.click('#tabs .tab[data-round="r2"]')
+    assert page.locator("#heatmap table").count() == 0
+    assert "Same groups as Round 1" in page.inner_text("#heatmap")
+    page.click('#tabs .tab[data-round="r3"]')
+    assert page.locator("#heatmap h3").inner_text() == "Round 3 — Group"
+    cards = page.locator("#groups .card")
+    person = cards.nth(0).locator(".person").first
+    organisation = person.locator(".meta").inner_text()
+    before = [heat_cell(page, organisation, group) for group in (1, 2)]
+    drawn = renders(page)
+    person.drag_to(cards.nth(1).locator("h3"))
+    redrawn(page, drawn)
+    assert [heat_cell(page, organisation, group) for group in (1, 2)] == [
+        before[0] - 1,
+        before[1] + 1,
+    ]
+    page.screenshot(path=artefacts / "09-heat-map.png", full_page=True)
+    assert errors == []
     page.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -115,6 +116,102 @@ def people_met(plan: Plan) -> dict[str, int]:
     return {pid: int(met[k]) for pid, k in person.items()}
 
 
+@dataclass(frozen=True)
+class Crowded:
+    """A round too large for a page, of which a heat map shows only the groups holding two
+    or more members of one organisation (the cells making same-organisation pairs)."""
+
+    groups: int
+    organisations: int
+    """All the round's groups, and the organisations seated in it."""
+    crowded_groups: int
+    crowded_organisations: int
+    """The groups holding two or more members of one organisation, and those organisations."""
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Members of each organisation per group, for one round that forms new groups: what
+    plan.html draws, for any page to draw the same (members without organisation are not
+    counted: they make no same-organisation pair)."""
+
+    round: int
+    """The round's position in the plan."""
+    groups: tuple[int, ...]
+    """The positions of the groups shown (columns), in the round's order."""
+    organisations: tuple[str, ...]
+    """The organisations shown (rows), most members first."""
+    counts: tuple[tuple[int, ...], ...]
+    """`counts[row][column]`: members of that organisation in that group."""
+    crowded: Crowded | None
+    """None when the whole round is shown; else what the shown cells are a part of."""
+
+
+def heat_maps(instance: Instance, plan: Plan) -> list[HeatMap]:
+    """A heat map per round that forms new groups (a round keeping the groups of another
+    would repeat its map), none when nobody has an organisation. A round up to 30 groups
+    and 60 organisations (one printed page) is shown whole; a larger one only by its
+    crowded cells (a 2,500-table round would be a 10-million-cell table)."""
+    organisation = {p.id: p.organisation for p in instance.participants}
+    if not any(organisation.values()):
+        return []
+    return [
+        _round_heat(k, plan["rounds"][k], organisation)
+        for k, rnd in enumerate(instance.rounds)
+        if rnd.same_groups_as is None
+    ]
+
+
+def mixing_note(heat: HeatMap, words: Labels) -> str:
+    """What a cropped heat map shows of its round, or that no group holds two colleagues."""
+    crowded = heat.crowded
+    if crowded is None:
+        return ""
+    if not heat.groups:
+        return words["mixing_clear"]
+    return words["mixing_crowded"].format(
+        groups=crowded.groups,
+        organisations=crowded.organisations,
+        shown_groups=len(heat.groups),
+        crowded_groups=crowded.crowded_groups,
+        shown_organisations=len(heat.organisations),
+        crowded_organisations=crowded.crowded_organisations,
+    )
+
+
+def _round_heat(position: int, rnd: dict[str, Any], organisation: dict[str, str | None]) -> HeatMap:
+    counts = [
+        Counter(org for pid in group["members"] if (org := organisation.get(pid)))
+        for group in rnd["groups"]
+    ]
+    totals: Counter[str] = Counter()
+    for count in counts:
+        totals.update(count)
+    columns = list(range(len(counts)))
+    orgs = sorted(totals, key=lambda org: (-totals[org], _sort_key(org)))
+    crowded = None
+    if len(columns) > MAP_COLUMNS or len(orgs) > MAP_ROWS:
+        columns, orgs, crowded = _crowded_cells(counts, totals)
+    table = tuple(tuple(counts[k][org] for k in columns) for org in orgs)
+    return HeatMap(position, tuple(columns), tuple(orgs), table, crowded)
+
+
+def _crowded_cells(
+    counts: list[Counter[str]], totals: Counter[str]
+) -> tuple[list[int], list[str], Crowded]:
+    """The groups holding two or more members of one organisation, and those organisations,
+    the first that fit a page."""
+    crowded = [k for k, count in enumerate(counts) if any(c > 1 for c in count.values())]
+    worst: dict[str, int] = {}
+    for k in crowded:
+        for org, c in counts[k].items():
+            if c > 1:
+                worst[org] = max(worst.get(org, 0), c)
+    orgs = sorted(worst, key=lambda org: (-worst[org], -totals[org], _sort_key(org)))
+    shown = Crowded(len(counts), len(totals), len(crowded), len(orgs))
+    return crowded[:MAP_COLUMNS], orgs[:MAP_ROWS], shown
+
+
 def round_name(position: int, rid: str, words: Labels) -> str:
     """`Tour 2`, with the id too when it says more than the position (`Tour 2 · case1`, but
     not for `round2` or `rotation2`)."""
@@ -218,15 +315,13 @@ def _met(instance: Instance, plan: Plan, words: Labels, lang: Lang) -> str:
 
 
 def _mixing(instance: Instance, plan: Plan, words: Labels) -> str:
-    """One heat map organisation × group per round that forms new groups (a round keeping
-    the groups of another would repeat its map)."""
-    if not any(p.organisation for p in instance.participants):
-        return ""
+    """One heat map organisation × group per round that forms new groups."""
     maps = [
-        _heat_map(instance, plan["rounds"][k], k, words)
-        for k, rnd in enumerate(instance.rounds)
-        if rnd.same_groups_as is None
+        _heat_map(heat, plan["rounds"][heat.round]["id"], words)
+        for heat in heat_maps(instance, plan)
     ]
+    if not maps:
+        return ""
     legend = "".join(f'<span class="h{n}">{n if n < 4 else "4+"}</span>' for n in range(5))
     return (
         f'<h3>{_e(words["mixing"])}</h3>\n<p class="legend">{legend}</p>\n'
@@ -234,61 +329,22 @@ def _mixing(instance: Instance, plan: Plan, words: Labels) -> str:
     )
 
 
-def _heat_map(instance: Instance, rnd: dict[str, Any], position: int, words: Labels) -> str:
-    """The whole table when it fits a page; for a larger round, only the cells that make
-    same-organisation pairs (a 2,500-table round would be a 10-million-cell table)."""
-    organisation = {p.id: p.organisation for p in instance.participants}
-    counts = [
-        Counter(organisation[pid] for pid in group["members"] if organisation[pid])
-        for group in rnd["groups"]
-    ]
-    totals: Counter[str] = Counter()
-    for count in counts:
-        totals.update(count)
-    columns = list(range(len(counts)))
-    orgs = sorted(totals, key=lambda org: (-totals[org], _sort_key(org)))
-    note = ""
-    if len(columns) > MAP_COLUMNS or len(orgs) > MAP_ROWS:
-        columns, orgs, note = _crowded_cells(counts, totals, words)
-    head = "".join(f"<th>{k + 1}</th>" for k in columns)
+def _heat_map(heat: HeatMap, rid: str, words: Labels) -> str:
+    note = f'<p class="meta">{_e(mixing_note(heat, words))}</p>\n' if heat.crowded else ""
+    head = "".join(f"<th>{k + 1}</th>" for k in heat.groups)
     rows = [
         f'<tr><th class="org">{_e(org)}</th>'
-        + "".join(f'<td class="h{min(counts[k][org], 4)}">{counts[k][org]}</td>' for k in columns)
+        + "".join(f'<td class="h{min(count, 4)}">{count}</td>' for count in counts)
         + "</tr>"
-        for org in orgs
+        for org, counts in zip(heat.organisations, heat.counts, strict=True)
     ]
-    caption = f"{round_name(position, rnd['id'], words)} — {words['group']}"
+    caption = f"{round_name(heat.round, rid, words)} — {words['group']}"
     table = (
         f'<table class="heat">\n<tr><th></th>{head}</tr>\n' + "\n".join(rows) + "\n</table>\n"
-        if rows or not note
+        if heat.groups or heat.crowded is None
         else ""
     )
     return f'<div class="map">\n<h4>{_e(caption)}</h4>\n{note}{table}</div>'
-
-
-def _crowded_cells(
-    counts: list[Counter[str]], totals: Counter[str], words: Labels
-) -> tuple[list[int], list[str], str]:
-    """The groups holding two or more members of one organisation, and those organisations,
-    the first that fit a page; with a note saying what is shown."""
-    crowded = [k for k, count in enumerate(counts) if any(c > 1 for c in count.values())]
-    worst: dict[str, int] = {}
-    for k in crowded:
-        for org, c in counts[k].items():
-            if c > 1:
-                worst[org] = max(worst.get(org, 0), c)
-    orgs = sorted(worst, key=lambda org: (-worst[org], -totals[org], _sort_key(org)))
-    if not crowded:
-        return [], [], f'<p class="meta">{_e(words["mixing_clear"])}</p>\n'
-    note = words["mixing_crowded"].format(
-        groups=len(counts),
-        organisations=len(totals),
-        shown_groups=min(len(crowded), MAP_COLUMNS),
-        crowded_groups=len(crowded),
-        shown_organisations=min(len(orgs), MAP_ROWS),
-        crowded_organisations=len(orgs),
-    )
-    return crowded[:MAP_COLUMNS], orgs[:MAP_ROWS], f'<p class="meta">{_e(note)}</p>\n'
 
 
 def _round(instance: Instance, plan: Plan, position: int, words: Labels) -> str:

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator import Instance, Lang, metric_label, number, people_met, plan_file_names, round_name
+from allocator import (
+    HeatMap,
+    Instance,
+    Lang,
+    heat_maps,
+    metric_label,
+    mixing_note,
+    number,
+    people_met,
+    plan_file_names,
+    round_name,
+)
 from allocator import group_name as group_title
 from allocator.web.words import broken_rule, rule_name, words
 
@@ -47,6 +58,7 @@ def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: La
         for rid, gid in violation["groups"]:
             broken.setdefault((rid, gid), []).append(said_so)
     visitors = {v.id: v.name for v in instance.visitors}
+    maps = {heat.round: heat for heat in heat_maps(instance, plan)}
     rounds = []
     for position, rnd in enumerate(plan["rounds"]):
         groups = []
@@ -62,8 +74,15 @@ def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: La
                     "broken": broken.get((rnd["id"], group["id"]), []),
                 }
             )
+        heat = maps.get(position)
         rounds.append(
-            {"id": rnd["id"], "name": round_name(position, rnd["id"], said), "groups": groups}
+            {
+                "id": rnd["id"],
+                "name": round_name(position, rnd["id"], said),
+                "groups": groups,
+                "heat": None if heat is None else heat_json(heat, groups, said),
+                "keeps": kept_from(instance, position, said),
+            }
         )
     return {
         "day": day,
@@ -79,10 +98,35 @@ def plan_view(day: str, number_: int, record: Json, instance: Instance, lang: La
         "rounds": rounds,
         "violations": shown,
         "quality": quality(plan, lang),
+        "mixing": bool(maps),
         "locks": record.get("locks", []),
         "can_undo": bool(record.get("undo")),
         "files": plan_file_names(instance, generated=True) if record["valid"] else [],
     }
+
+
+def heat_json(heat: HeatMap, groups: list[Json], said: dict[str, str]) -> Json:
+    """A round's heat map as plan.html draws it (the library counts it): a column per group
+    shown, numbered as there (its name as the column's title), a row per organisation
+    shown, and the note of a cropped map."""
+    return {
+        "columns": [{"number": k + 1, "name": groups[k]["name"]} for k in heat.groups],
+        "rows": [
+            [organisation, list(counts)]
+            for organisation, counts in zip(heat.organisations, heat.counts, strict=True)
+        ],
+        "note": mixing_note(heat, said),
+    }
+
+
+def kept_from(instance: Instance, position: int, said: dict[str, str]) -> str:
+    """The name of the round whose groups this one keeps (its heat map is that round's),
+    or "" for a round that forms new groups."""
+    source = instance.rounds[position].same_groups_as
+    if source is None:
+        return ""
+    index = next(k for k, rnd in enumerate(instance.rounds) if rnd.id == source)
+    return round_name(index, source, said)
 
 
 def quality(plan: Json, lang: Lang) -> Json:

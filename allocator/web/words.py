@@ -114,6 +114,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "f_attribute": "attribute",
         "f_add_term": "Add a term",
         "json_error": "The JSON text does not parse",
+        # the heat map of each round
+        "mixing_kept": "Same groups as {round}: see the heat map of that round.",
     },
     "fr": {
         "app": "Allocator",
@@ -221,6 +223,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "f_attribute": "attribut",
         "f_add_term": "Ajouter un critère",
         "json_error": "Le texte JSON ne se lit pas",
+        # the heat map of each round
+        "mixing_kept": "Mêmes groupes que {round} : voir la carte de ce tour-là.",
     },
 }
 

@@ -112,47 +112,46 @@ function renderQuality() {
   document.getElementById("met").textContent = view.quality.met;
 }
 
-// Members of each organisation per group of the round shown; beyond 30 groups or 60
-// organisations only those holding two or more of one organisation, as plan.html does.
+// The heat map of the round shown, as plan.html draws it (counted by the library and sent
+// with the view, so a drag redraws it); a round keeping the groups of another has none of
+// its own (it would repeat that one's) and names that round.
 function renderHeatmap() {
+  const section = document.getElementById("mixing");
+  section.hidden = !view.mixing;
+  if (!view.mixing) return;
   const round = view.rounds[current];
-  const counts = new Map();
-  round.groups.forEach((group, column) => {
-    for (const id of group.members) {
-      const organisation = (view.people[id] || ["", ""])[1] || said.no_organisation;
-      if (!counts.has(organisation)) counts.set(organisation, new Array(round.groups.length).fill(0));
-      counts.get(organisation)[column] += 1;
-    }
-  });
-  let rows = [...counts.keys()].sort((a, b) => a.localeCompare(b));
-  let columns = round.groups.map((_, index) => index);
-  if (rows.length > 60 || columns.length > 30) {
-    rows = rows.filter((row) => counts.get(row).some((count) => count >= 2));
-    columns = columns.filter((column) => rows.some((row) => counts.get(row)[column] >= 2));
-  }
   const box = document.getElementById("heatmap");
   box.replaceChildren();
-  if (!rows.length) {
-    box.append(element("p", "", said.mixing_clear));
+  if (!round.heat) {
+    box.append(element("p", "muted", said.mixing_kept.replace("{round}", round.keeps)));
     return;
   }
+  box.append(element("h3", "", `${round.name} — ${said.group}`));
+  if (round.heat.note) box.append(element("p", "muted", round.heat.note));
+  if (round.heat.columns.length) box.append(heatTable(round.heat));
+}
+
+function heatTable(heat) {
   const table = element("table", "heat");
   const head = element("tr");
-  head.append(element("th", "", ""));
-  for (const column of columns) head.append(element("th", "", round.groups[column].name));
+  head.append(element("th"));
+  for (const column of heat.columns) {
+    const cell = element("th", "", column.number);
+    cell.title = column.name;
+    head.append(cell);
+  }
   table.append(head);
-  for (const row of rows) {
+  for (const [organisation, counts] of heat.rows) {
     const line = element("tr");
-    line.append(element("th", "", row));
-    for (const column of columns) {
-      const count = counts.get(row)[column];
-      const cell = element("td", count >= 2 ? "crowded" : "", count || "");
-      if (count) cell.style.backgroundColor = count >= 2 ? "#e8a0a0" : "#d8ecd8";
+    line.append(element("th", "org", organisation));
+    counts.forEach((count, k) => {
+      const cell = element("td", `h${Math.min(count, 4)}`, count);
+      cell.dataset.group = heat.columns[k].number;
       line.append(cell);
-    }
+    });
     table.append(line);
   }
-  box.append(table);
+  return table;
 }
 
 function renderViolations() {
