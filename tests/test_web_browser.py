@@ -213,10 +213,21 @@ def test_the_day_is_shaped_in_forms_with_each_error_beside_its_field(
     page.close()
 
 
+def api(base: str) -> httpx.Client:
+    """A client of the page's API, its requests coming from the page's origin."""
+    return httpx.Client(base_url=base, headers={"Origin": base}, timeout=60)
+
+
+def day_through_the_api(base: str, data: dict) -> str:
+    """The id of a new day of `data`."""
+    with api(base) as client:
+        return client.post("/days?name=day.json", content=json.dumps(data)).json()["day"]
+
+
 def solved_through_the_api(base: str, data: dict) -> str:
     """The URL of a plan of a new day of `data`, solved through the page's API."""
-    with httpx.Client(base_url=base, headers={"Origin": base}, timeout=60) as client:
-        day = client.post("/days?name=day.json", content=json.dumps(data)).json()["day"]
+    day = day_through_the_api(base, data)
+    with api(base) as client:
         job = client.post(f"/days/{day}/solve", json={"time_limit": 1}).json()["job"]
         states = [
             json.loads(line[6:])
@@ -271,5 +282,51 @@ def test_the_heat_map_of_each_round_follows_a_drag(server, browser, artefacts):
         before[1] + 1,
     ]
     page.screenshot(path=artefacts / "09-heat-map.png", full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_round_s_listed_groups_are_edited_with_each_error_beside_its_field(
+    server, browser, artefacts
+):
+    day = {
+        "name": "Listed groups",
+        "participants": [{"id": f"p{i:02}", "organisation": f"org{i % 3}"} for i in range(12)],
+        "rounds": [
+            {"id": "r1", "groups": 3},
+            {"id": "r2", "groups": [{"id": "a"}, {"id": "b"}, {"id": "c", "min_size": 2}]},
+        ],
+    }
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/days/{day_through_the_api(server, day)}")
+    assert page.inner_text('[data-path="rounds[1].groups"]') == "3 listed"
+    page.click('[data-path="rounds[0].groups"] + button')  # the count becomes a list
+    assert page.input_value('[data-path="rounds[0].groups[2].id"]') == "r1-3"
+    page.locator(".listed-groups", has_text="round r2").get_by_text("Add a group").click()
+    assert page.input_value('[data-path="rounds[1].groups[3].id"]') == "r2-4"
+
+    low = page.locator('[data-path="rounds[1].groups[1].min_size"]')
+    low.fill("-1")
+    low.dispatch_event("change")
+    page.locator("button.save").first.click()
+    beside = page.locator('[data-path="rounds[1].groups[1].min_size"] + .beside')
+    beside.wait_for()
+    assert beside.inner_text().startswith("rounds[1].groups[1].min_size: Input should be greater")
+    assert "has-error" in low.get_attribute("class")
+    assert page.locator(".beside").count() == 1
+    page.screenshot(path=artefacts / "10-listed-group-error.png", full_page=True)
+
+    low.fill("2")
+    low.dispatch_event("change")
+    page.locator("button.save").first.click()
+    page.wait_for_selector("#saved:text('Saved.')")
+    assert page.locator(".beside").count() == 0
+    page.reload()
+    assert page.input_value('[data-path="rounds[1].groups[1].min_size"]') == "2"
+    assert page.input_value('[data-path="rounds[1].groups[3].id"]') == "r2-4"
+    page.click('[data-path="rounds[0].groups"] + button')  # the list becomes a count again
+    assert page.input_value('[data-path="rounds[0].groups"]') == "3"
     assert errors == []
     page.close()

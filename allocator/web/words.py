@@ -116,6 +116,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "json_error": "The JSON text does not parse",
         # the heat map of each round
         "mixing_kept": "Same groups as {round}: see the heat map of that round.",
+        # a round's groups listed one by one in the shape form
+        "f_list_groups": "List them",
+        "f_count_groups": "Count only",
+        "f_listed": "{count} listed",
+        "f_groups_of": "Groups of round {round} (empty sizes: the round's)",
+        "f_add_group": "Add a group",
     },
     "fr": {
         "app": "Allocator",
@@ -225,6 +231,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "json_error": "Le texte JSON ne se lit pas",
         # the heat map of each round
         "mixing_kept": "Mêmes groupes que {round} : voir la carte de ce tour-là.",
+        # a round's groups listed one by one in the shape form
+        "f_list_groups": "Les lister",
+        "f_count_groups": "Nombre seul",
+        "f_listed": "{count} listés",
+        "f_groups_of": "Groupes du tour {round} (tailles vides : celles du tour)",
+        "f_add_group": "Ajouter un groupe",
     },
 }
 

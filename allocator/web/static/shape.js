@@ -1,4 +1,5 @@
-// Shaping the day in forms: rounds, people (with their attendance), visitors, duties,
+// Shaping the day in forms: rounds (a count of groups, or each group listed with its id
+// and sizes), people (with their attendance), visitors, duties,
 // rules and the weights of the objective, all editing one instance object that the JSON
 // text beside mirrors. The server validates it as the command line does; each error is
 // shown beside the input whose data-path is the field it names (or the nearest one above).
@@ -71,6 +72,8 @@ const Shape = (() => {
     return made;
   }
 
+  // A row is a list of cells, or one element spanning the whole row (what belongs to the
+  // row above it, such as a round's listed groups).
   function table(headers, rows) {
     const made = element("table", "shape");
     const head = element("tr");
@@ -78,8 +81,9 @@ const Shape = (() => {
     made.append(head);
     for (const cells of rows) {
       const line = element("tr");
-      for (const cell of cells) {
+      for (const cell of Array.isArray(cells) ? cells : [cells]) {
         const box = element("td");
+        if (!Array.isArray(cells)) box.colSpan = headers.length;
         box.append(cell);
         line.append(box);
       }
@@ -97,31 +101,90 @@ const Shape = (() => {
   function roundsPart() {
     const rounds = instance.rounds || [];
     const ids = rounds.map((round) => round.id);
-    const rows = rounds.map((round, k) => {
-      const at = `rounds[${k}]`;
-      const groups = Array.isArray(round.groups)
-        ? element("span", "muted", `${round.groups.length} (JSON)`)
-        : input(`${at}.groups`, round.groups, (v) => setKey(round, "groups", v), "number");
-      if (round.same_groups_as) groups.disabled = true;
-      return [
-        input(`${at}.id`, round.id, (v) => setKey(round, "id", v)),
-        groups,
-        input(`${at}.min_size`, round.min_size, (v) => setKey(round, "min_size", v), "number"),
-        input(`${at}.max_size`, round.max_size, (v) => setKey(round, "max_size", v), "number"),
-        select(`${at}.same_groups_as`, round.same_groups_as, ids.slice(0, k), (v) => {
-          setKey(round, "same_groups_as", v);
-          if (v) delete round.groups;
-          render();
-        }),
-        select(`${at}.merge_of`, round.merge_of, ids.slice(0, k), (v) => setKey(round, "merge_of", v)),
-        input(`${at}.visitors`, joined(round.visitors), (v) => setKey(round, "visitors", list(v))),
-        input(`${at}.max_per_organisation`, round.max_per_organisation, (v) => setKey(round, "max_per_organisation", v), "number"),
-        button("✕", () => rounds.splice(k, 1)),
-      ];
+    const rows = rounds.flatMap((round, k) => {
+      const line = roundRow(round, k, ids);
+      return Array.isArray(round.groups) ? [line, listedGroups(round, k)] : [line];
     });
     const headers = [said.f_id, said.f_groups, said.f_min, said.f_max, said.f_same, said.f_merge, said.f_visitors, said.f_org_cap, ""];
     const add = button(said.f_add_round, () => listOf("rounds").push({ id: `${said.round_prefix}${rounds.length + 1}`, groups: 2 }));
     return section(said.f_rounds, table(headers, rows), add);
+  }
+
+  function roundRow(round, k, ids) {
+    const rounds = instance.rounds;
+    const at = `rounds[${k}]`;
+    return [
+      input(`${at}.id`, round.id, (v) => setKey(round, "id", v)),
+      groupsCell(round, at),
+      input(`${at}.min_size`, round.min_size, (v) => setKey(round, "min_size", v), "number"),
+      input(`${at}.max_size`, round.max_size, (v) => setKey(round, "max_size", v), "number"),
+      select(`${at}.same_groups_as`, round.same_groups_as, ids.slice(0, k), (v) => {
+        setKey(round, "same_groups_as", v);
+        if (v) delete round.groups;
+        render();
+      }),
+      select(`${at}.merge_of`, round.merge_of, ids.slice(0, k), (v) => setKey(round, "merge_of", v)),
+      input(`${at}.visitors`, joined(round.visitors), (v) => setKey(round, "visitors", list(v))),
+      input(`${at}.max_per_organisation`, round.max_per_organisation, (v) => setKey(round, "max_per_organisation", v), "number"),
+      button("✕", () => rounds.splice(k, 1)),
+    ];
+  }
+
+  // A count of groups, or the groups listed one by one (ids and sizes of their own) in the
+  // rows below the round; either can become the other.
+  function groupsCell(round, at) {
+    const cell = element("span", "groups-cell");
+    if (Array.isArray(round.groups)) {
+      const count = element("span", "muted", said.f_listed.replace("{count}", round.groups.length));
+      count.dataset.path = `${at}.groups`;
+      cell.append(count, button(said.f_count_groups, () => (round.groups = round.groups.length || 1)));
+      return cell;
+    }
+    const count = input(`${at}.groups`, round.groups, (v) => setKey(round, "groups", v), "number");
+    count.disabled = Boolean(round.same_groups_as);
+    cell.append(count);
+    if (!round.same_groups_as) cell.append(button(said.f_list_groups, () => listGroups(round)));
+    return cell;
+  }
+
+  // The round's count becomes as many listed groups, with the ids the count gives them.
+  function listGroups(round) {
+    const count = Number.isInteger(round.groups) && round.groups > 0 ? round.groups : 1;
+    round.groups = Array.from({ length: count }, (_, j) => ({ id: `${round.id}-${j + 1}` }));
+  }
+
+  // Under the round's row: a line per listed group (its number carries the group's own
+  // path, for the errors naming the whole group), and a button adding one.
+  function listedGroups(round, k) {
+    const groups = round.groups;
+    const rows = groups.map((group, j) => {
+      const at = `rounds[${k}].groups[${j}]`;
+      const label = element("span", "", `${j + 1}`);
+      label.dataset.path = at;
+      return [
+        label,
+        input(`${at}.id`, group.id, (v) => setKey(group, "id", v)),
+        input(`${at}.min_size`, group.min_size, (v) => setKey(group, "min_size", v), "number"),
+        input(`${at}.max_size`, group.max_size, (v) => setKey(group, "max_size", v), "number"),
+        button("✕", () => groups.splice(j, 1)),
+      ];
+    });
+    const add = button(said.f_add_group, () => groups.push({ id: freeId(`${round.id}-`, groups) }));
+    const box = element("div", "listed-groups");
+    box.append(
+      element("span", "muted", said.f_groups_of.replace("{round}", () => round.id)),
+      table([said.group, said.f_id, said.f_min, said.f_max, ""], rows),
+      add,
+    );
+    return box;
+  }
+
+  // The first `<prefix><n>` that no group of the list holds yet.
+  function freeId(prefix, groups) {
+    const taken = new Set(groups.map((group) => group.id));
+    let n = groups.length + 1;
+    while (taken.has(`${prefix}${n}`)) n += 1;
+    return `${prefix}${n}`;
   }
 
   function attributesText(attributes) {
@@ -276,7 +339,8 @@ const Shape = (() => {
   }
 
   // The input a path names, or the nearest one above it: `participants[3].attributes.age`
-  // shows beside `participants[3].attributes`.
+  // shows beside `participants[3].attributes`, and `rounds[2].groups[1]` (a group's sizes
+  // that disagree, its id given twice) beside that group's number in its round's list.
   function inputFor(path) {
     let at = path;
     while (at) {
