@@ -251,25 +251,29 @@ def test_the_heat_map_of_each_round_follows_a_drag(server, browser, artefacts):
             for i in range(12)
         ],
         "rounds": [
-            {"id": "r1", "groups": 4},
-            {"id": "r2", "same_groups_as": "r1"},
+            {"id": "start$&", "groups": 4},  # `$&` in a replacement string: the whole match
+            {"id": "r2", "same_groups_as": "start$&"},
             {"id": "r3", "groups": 3},
         ],
+        "visitors": [{"id": "v1", "name": "Actor $&"}],
+        "constraints": {"visitor_meetings": "at_most_once"},
     }
+    day["rounds"][2]["visitors"] = ["v1"]
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(solved_through_the_api(server, day))
     page.wait_for_selector("#heatmap table.heat")
-    assert page.locator("#heatmap h3").inner_text() == "Round 1 — Group"
+    assert page.locator("#heatmap h3").inner_text() == "Round 1 · start$& — Group"
     assert page.locator("#heatmap th.org").count() == 4
     assert page.locator("#heatmap i").count() == 0  # the organisations' names are text
 
     page.click('#tabs .tab[data-round="r2"]')
     assert page.locator("#heatmap table").count() == 0
-    assert "Same groups as Round 1" in page.inner_text("#heatmap")
+    assert "Same groups as Round 1 · start$&:" in page.inner_text("#heatmap")
     page.click('#tabs .tab[data-round="r3"]')
     assert page.locator("#heatmap h3").inner_text() == "Round 3 — Group"
+    assert page.locator(".card .visitor").first.inner_text() == "Visitor: Actor $&"
     cards = page.locator("#groups .card")
     person = cards.nth(0).locator(".person").first
     organisation = person.locator(".meta").inner_text()

@@ -66,7 +66,7 @@ function renderRound() {
     const title = element("h3", "", group.name);
     title.append(element("span", "count", ` ${group.members.length}`));
     card.append(title);
-    if (group.visitor) card.append(element("p", "visitor", said.visitor_line.replace("{name}", group.visitor)));
+    if (group.visitor) card.append(element("p", "visitor", said.visitor_line.replace("{name}", () => group.visitor)));
     const list = element("ul", "members");
     for (const id of group.members) list.append(person(round.id, id, group.duties[id], seats));
     card.append(list);
@@ -123,7 +123,7 @@ function renderHeatmap() {
   const box = document.getElementById("heatmap");
   box.replaceChildren();
   if (!round.heat) {
-    box.append(element("p", "muted", said.mixing_kept.replace("{round}", round.keeps)));
+    box.append(element("p", "muted", said.mixing_kept.replace("{round}", () => round.keeps)));
     return;
   }
   box.append(element("h3", "", `${round.name} — ${said.group}`));
@@ -189,7 +189,7 @@ function renderRoute() {
     const group = round.groups.find((candidate) => candidate.members.includes(searched));
     const parts = [round.name, group ? group.name : said.absent];
     if (group && group.duties[searched]) parts.push(group.duties[searched]);
-    if (group && group.visitor) parts.push(said.visitor_line.replace("{name}", group.visitor));
+    if (group && group.visitor) parts.push(said.visitor_line.replace("{name}", () => group.visitor));
     const item = element("li", index === current ? "current" : "", parts.join(" — "));
     item.addEventListener("click", () => {
       current = index;
