@@ -285,3 +285,20 @@ def test_an_interrupt_while_writing_leaves_no_file(tmp_path):
     assert temporary_files(tmp_path), "the writer never started"
     code, err, _ = interrupt(process, signal.SIGTERM, after=0.1)
     assert_interrupted(code, err, signal.SIGTERM, tmp_path, out)
+
+
+def test_an_interrupt_once_the_files_are_in_place_changes_nothing(tmp_path):
+    """Past the commit the run ignores interrupts: Python restores the default handlers
+    while it exits, where a late Ctrl-C would otherwise kill a finished run by signal."""
+    instance = write_json(tmp_path / "day.json", cafe())
+    out = tmp_path / "plan"
+    report = (
+        "import atexit, signal, sys\n"
+        "atexit.register(lambda: print('ignored' if all(signal.getsignal(n) == signal.SIG_IGN"
+        " for n in (signal.SIGINT, signal.SIGTERM)) else 'caught', file=sys.stderr))\n"
+    )
+    process = start([str(instance), "--out", str(out), "--time-limit", "1"], report)
+    err = process.communicate(timeout=120)[1].decode()
+    assert process.returncode == 0, err
+    assert err.rstrip().endswith("ignored"), err
+    assert (out / "plan.json").exists()

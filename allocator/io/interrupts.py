@@ -35,6 +35,9 @@ class _Pending:
 
 PENDING = _Pending()
 
+GUARDED = False
+"""Whether `guard_process` installed the handlers in this process (the CLI does)."""
+
 
 def temporary_file(directory: Path, name: str) -> tuple[int, Path]:
     """A new hidden file beside `directory / name`, registered as it is created."""
@@ -67,12 +70,18 @@ def _remove(files: list[Path]) -> None:
 
 @contextmanager
 def committing() -> Iterator[None]:
-    """The renames that put the files in place: an interrupt waits for them to end."""
+    """The renames that put the files in place: an interrupt waits for them to end, and
+    once they are done a guarded process ignores interrupts, which would otherwise kill it
+    during the interpreter's exit (Python restores the default handlers there) with a
+    signal's status although every file is in place."""
     with PENDING.lock:
         yield
         PENDING.files.clear()
         PENDING.folders.clear()
         PENDING.committed = True
+    if GUARDED and threading.current_thread() is threading.main_thread():
+        for number in SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 def abandon() -> bool:
@@ -86,6 +95,8 @@ def abandon() -> bool:
 
 def guard_process() -> None:
     """Install the handlers and the watchdog (from the main thread, once per process)."""
+    global GUARDED
+    GUARDED = True
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
