@@ -1,5 +1,6 @@
 """Run strategies × instances × seeds × time limits, each in its own process, and write
-`results.csv` and `results.md` (which records the command that regenerates it).
+`results.csv` and `results.md` (which records the command that regenerates it), and for
+the golfers suites `cells.md`, one line per run.
 
     python -m benchmarks --suite shipped --time-limits 60
     python -m benchmarks --instances instances/world_cafe.json --strategies cpsat --seeds 0 1
@@ -11,13 +12,15 @@ measure each other. A crashed or timed-out run is a row, not a failure.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import shlex
 import sys
 from pathlib import Path
 
 from allocator import STRATEGIES
 from allocator.io.files import write_files_atomically
-from benchmarks.report import csv_text, markdown
+from benchmarks.report import cells_markdown, csv_text, markdown
 from benchmarks.runner import Row, Run, plan_runs, run_all
 from benchmarks.suites import SUITES, Case, from_file
 
@@ -98,13 +101,13 @@ def main(argv: list[str] | None = None) -> None:
         rows[index] = row
         print(f"[{len(rows)}/{len(runs)}] {_summary(runs[index], row)}", file=sys.stderr)
         ordered = [rows[k] for k in sorted(rows)]
-        write_files_atomically(
-            out,
-            {
-                "results.csv": csv_text(ordered),
-                "results.md": markdown(ordered, title, command, len(runs)),
-            },
-        )
+        table = csv_text(ordered)
+        files = {"results.csv": table, "results.md": markdown(ordered, title, command, len(runs))}
+        if title.startswith("golfers"):
+            files["cells.md"] = cells_markdown(
+                list(csv.DictReader(io.StringIO(table))), title, command
+            )
+        write_files_atomically(out, files)
 
     run_all(runs, args.jobs, done, dask=args.dask)
     print(f"wrote {out / 'results.csv'} and {out / 'results.md'}")

@@ -159,6 +159,35 @@ def instance_table(rows: list[Row]) -> list[str]:
     ]
 
 
+def cells_markdown(csv_rows: list[dict[str, str]], title: str, command: str) -> str:
+    """One line per run of a golfers suite, read from `results.csv`'s rows: the cell, what
+    produced the plan (the design the search started from and the engine kept), the
+    repeated pairs against their counting bound, and the strategy's own seconds."""
+    lines = [
+        f"# {title}: per cell",
+        "",
+        f"From `results.csv` of this folder (`{command}`): the design the run started from",
+        "(the runner's `construction`; empty where none applied or the plan came from",
+        "CP-SAT), the engine whose plan was kept, the repeated pairs against their counting",
+        "bound, and the strategy's own seconds.",
+        "",
+        "| cell | strategy | design | engine | repeats | bound | seconds |",
+        "|---|---|---|---|---:|---:|---:|",
+    ]
+    for row in csv_rows:
+        cell = row["instance"].split("_", 1)[-1].replace("_", "-")
+        repeats = "invalid" if row["violations"] not in ("", "0") else _count(row["repeat_pairs"])
+        cells = [cell, row["strategy"], row.get("construction", ""), row.get("engine", ""), repeats]
+        cells += [_count(row["repeat_pairs_bound"]), row["seconds"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _count(text: str) -> str:
+    """A count read from the CSV ("3.0") as written in a table ("3"); empty stays empty."""
+    return f"{float(text):g}" if text else ""
+
+
 def machine() -> str:
     """What the times mean: cores available, CPU model, memory, and the solver's version."""
     return (

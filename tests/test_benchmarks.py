@@ -19,7 +19,7 @@ sys.path.insert(
     0, str(ROOT)
 )  # `benchmarks` sits beside the package, uninstalled: plain `pytest` too
 
-from benchmarks.report import LEADING, TRAILING, gap, markdown  # noqa: E402
+from benchmarks.report import LEADING, TRAILING, cells_markdown, gap, markdown  # noqa: E402
 from benchmarks.runner import measure, plan_runs, run_all  # noqa: E402
 from benchmarks.suites import SUITES, Case  # noqa: E402
 
@@ -67,6 +67,21 @@ def test_markdown_has_a_table_per_instance_and_the_command(smoke):
         heading = text.index(f"## {case.name} — ")
         assert f"| | {strategies} |" in text[heading:]
     assert text.count("| objective |") == len(SUITES["smoke"])
+
+
+def test_a_golfers_page_has_a_line_per_run_with_repeats_against_the_bound():
+    def row(instance, strategy, repeats, violations="0"):
+        return {
+            "instance": instance, "strategy": strategy, "construction": "greedy",
+            "engine": strategy, "repeat_pairs": repeats, "repeat_pairs_bound": "12.0",
+            "violations": violations, "seconds": "20.0",
+        }  # fmt: skip
+
+    rows = [row("golfer_6_4_8", "auto", "18.0"), row("golfer_6_4_8", "tabu", "3.0", "1")]
+    text = cells_markdown(rows, "golfers_table", "python -m benchmarks --suite golfers_table")
+    assert "`python -m benchmarks --suite golfers_table`" in text
+    assert "| 6-4-8 | auto | greedy | auto | 18 | 12 | 20.0 |" in text
+    assert "| 6-4-8 | tabu | greedy | tabu | invalid | 12 | 20.0 |" in text
 
 
 def test_a_crash_is_a_row_not_a_failure():
