@@ -5,11 +5,14 @@ except the pairs it leaves apart)."""
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from allocator.strategies.designs.coverings import COVERINGS, Covering
+from allocator.strategies.designs.coverings import developed as developed_covering
 from allocator.strategies.designs.cyclic import (
     BASE_ROUNDS,
     FEWEST_REPEATS,
@@ -166,6 +169,49 @@ def test_fewest_repeats_base_rounds_reach_the_counting_bound(
     assert (meetings(design.rounds)[np.triu_indices(groups * size, 1)] - 1).sum() == (
         slots - len(met)
     )
+
+
+def _moved_by_hand(covering: Covering, person: int, g: tuple[int, ...]) -> int:
+    elements = list(itertools.product(*(range(m) for m in covering.moduli)))
+    level, u = divmod(person, len(elements))
+    moved = tuple((a + b) % m for a, b, m in zip(elements[u], g, covering.moduli, strict=True))
+    return level * len(elements) + elements.index(moved)
+
+
+@pytest.mark.parametrize(("groups", "size", "rounds"), sorted(COVERINGS))
+def test_carried_coverings_meet_every_pair_and_reach_the_counting_bound(
+    groups: int, size: int, rounds: int
+) -> None:
+    """One round past the best known, every pair meets and the repeats are slots − pairs (a
+    perfect matching), whether developed by the library or here by hand."""
+    covering = COVERINGS[groups, size, rounds]
+    elements = list(itertools.product(*(range(m) for m in covering.moduli)))
+    by_hand = [
+        {frozenset(_moved_by_hand(covering, p, g) for p in block) for block in base}
+        for base in covering.moved
+        for g in elements
+    ] + [
+        {
+            frozenset(_moved_by_hand(covering, p, g) for p in block)
+            for block in base
+            for g in elements
+        }
+        for base in covering.fixed
+    ]
+    plan = developed_covering(covering)
+    assert plan.shape == (rounds, groups * size)
+    for row, blocks in zip(plan, by_hand, strict=True):
+        assert {frozenset(np.flatnonzero(row == b).tolist()) for b in range(groups)} == blocks
+    met = meetings(plan)
+    pairs = groups * size * (groups * size - 1) // 2
+    slots = rounds * groups * size * (size - 1) // 2
+    upper = met[np.triu_indices(groups * size, 1)]
+    assert upper.min() == 1 and upper.max() == 2
+    assert (upper - 1).sum() == slots - pairs
+    assert ((met == 2).sum(axis=1) == 1).all()
+    design = best_design(groups, size, rounds)
+    assert design is not None and design.name == "group-developed covering, fewest repeats"
+    assert (design.rounds == plan).all()
 
 
 def test_base_round_search_finds_a_cyclic_schedule() -> None:

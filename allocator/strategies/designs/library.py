@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.strategies.designs import difference_matrix
+from allocator.strategies.designs.coverings import covering_rounds
 from allocator.strategies.designs.cyclic import (
     BASE_ROUNDS,
     cyclic_rounds,
@@ -137,6 +138,9 @@ def best_design(
         beyond = fewest_repeats_rounds(groups, size, rounds)
         if beyond is not None:
             return Design("cyclic base round, fewest repeats", beyond)
+        covering = covering_rounds(groups, size, rounds)
+        if covering is not None:
+            return Design("group-developed covering, fewest repeats", covering)
     return best
 
 
