@@ -321,3 +321,12 @@ def test_six_by_six_reaches_the_latin_square_bound():
     solution = solve(parse_instance(social_golfer(6, 6, 4)), time_limit=10, seed=0)
     assert solution.plan["metrics"]["repeat_pairs"] == 2
     assert solution.plan["metric_bounds"]["repeat_pairs"] == 2
+
+
+@pytest.mark.parametrize(("listed", "bound"), [(2, 0), (3, 3), (5, 15)])
+def test_people_kept_apart_repeat_the_seats_beyond_the_others_they_may_meet(listed, bound):
+    # 8 groups of 4 for 10 rounds: 30 seats beside each person; a member of a list of k
+    # that never meets has 31 - (k - 1) others, and no repeated pair holds two members
+    day = social_golfer(8, 4, 10)
+    day["constraints"] = {"apart": [[p["id"] for p in day["participants"][:listed]]]}
+    assert repeat_pairs_bound(compile_problem(parse_instance(day))) == bound

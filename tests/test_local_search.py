@@ -420,11 +420,11 @@ def test_default_strategy_reaches_the_counting_bounds_on_a_large_event():
 
 
 def test_patience_hands_the_time_back_once_the_search_stalls():
-    # 6 groups of 4 for 8 rounds: the counting bound of 12 repeats is not reached (the best
-    # known has 7 rounds without repeats, and no schedule with 12 is known), so the search
+    # 7 groups of 5 for 8 rounds: the counting bound of 0 repeats is not reached (the best
+    # known has 7 rounds without repeats, and no schedule of 8 is known), so the search
     # stops only when its patience runs out
-    problem = compile_problem(parse_instance(social_golfer(6, 4, 8)))
-    assert metric_bounds(problem)["repeat_pairs"] == 12
+    problem = compile_problem(parse_instance(social_golfer(7, 5, 8)))
+    assert metric_bounds(problem)["repeat_pairs"] == 0
     result = LocalSearch().solve(problem, time_limit=60, seed=0, patience=0.5)
     assert result.status == "feasible"
     assert not reaches_bound(problem, result.search_cost)

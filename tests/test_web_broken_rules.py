@@ -155,13 +155,28 @@ def crowded_day():
     return parse_instance(day), plan
 
 
+def claiming_day():
+    """A plan keeping every rule whose bounds claim too much (bounds are checked only on a
+    plan keeping the rules: one breaking them may go below them)."""
+    day = {"name": "claims", "participants": [{"id": f"q{i}"} for i in range(4)]}
+    day["rounds"] = [{"id": "a", "groups": 2}]
+    plan = {
+        "rounds": [{"id": "a", "groups": [group("a-1", ["q0", "q1"]), group("a-2", ["q2", "q3"])]}]
+    }
+    plan |= {
+        "bound": 99999,
+        "metric_bounds": {"same_organisation": 1e6, "repeat_pairs": "x", "other": 1},
+    }
+    return parse_instance(day), plan
+
+
 @pytest.fixture(scope="module")
 def violations():
     instance = parse_instance(DAY)
     found = list(verify(instance, PLAN))
     for plan in MALFORMED:
         found += verify(instance, plan)
-    for make in (absent_day, crowded_day):
+    for make in (absent_day, crowded_day, claiming_day):
         found += verify(*make())
     return found
 

@@ -119,22 +119,39 @@ def least_company(problem: Problem) -> np.ndarray:
 
 def repeat_pairs_bound(problem: Problem) -> int:
     """Meetings beyond the number of distinct pairs are repeats; per person, seats beyond
-    the number of other people are repeats; and pairs kept together meet every time."""
+    the others they may meet are repeats (over everyone and over each `apart` list); and
+    pairs kept together meet every time."""
     per_grouping = [
         max(fewest_pairs_within_sizes(problem.rounds[r]) for r in problem.rounds_of_grouping(k))
         for k in range(problem.n_groupings)
     ]
     by_pairs = sum(per_grouping) - comb(problem.n, 2)
-    by_person = int(np.maximum(0, least_company(problem) - (problem.n - 1)).sum())
+    excess = _seats_beyond_company(problem)
     kept_together = sum(len(k) - 1 for k in forced_meetings(problem).values())
     return max(
         0,
         by_pairs,
-        -(-by_person // 2),
+        -(-int(excess.sum()) // 2),
         _consecutive_overlaps(problem),
         kept_together,
         _without_orthogonal_mates(problem),
+        *(int(excess[ids].sum()) for ids in problem.apart),
     )
+
+
+def _seats_beyond_company(problem: Problem) -> np.ndarray:
+    """Per person, the seats beside them beyond the others they may sit with (everyone but
+    themselves and their `apart` mates): each is a repeated meeting of a pair they are in.
+    Summed over everyone, each repeat counts twice; summed over one `apart` list, once, since
+    no repeated pair holds two members of a list that never meets."""
+    mates: dict[int, set[int]] = defaultdict(set)
+    for ids in problem.apart:
+        for person in ids.tolist():
+            mates[person].update(ids.tolist())
+    kept_away = np.zeros(problem.n, dtype=np.int64)
+    for person, them in mates.items():
+        kept_away[person] = len(them) - 1
+    return np.maximum(0, least_company(problem) - (problem.n - 1 - kept_away))
 
 
 NO_ORTHOGONAL_MATES = (2, 6)
@@ -422,8 +439,8 @@ def metric_bounds(problem: Problem) -> dict[str, float]:
 
 def _bound_alike(a: Problem, b: Problem) -> bool:
     """The same day and objective (shared, as `dataclasses.replace` keeps them: a strategy
-    relaxing a problem's lists or its earlier plan) and equal `together` lists, the one
-    other field the bounds read."""
+    relaxing a problem's lists or its earlier plan) and equal `together` and `apart` lists,
+    the other fields the bounds read."""
     return (
         a.instance is b.instance
         and a.rounds is b.rounds
@@ -431,9 +448,13 @@ def _bound_alike(a: Problem, b: Problem) -> bool:
         and a.organisation is b.organisation
         and a.duties is b.duties
         and a.objective is b.objective
-        and len(a.together) == len(b.together)
-        and all(np.array_equal(x, y) for x, y in zip(a.together, b.together, strict=True))
+        and _same_lists(a.together, b.together)
+        and _same_lists(a.apart, b.apart)
     )
+
+
+def _same_lists(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _metric_bounds(problem: Problem) -> dict[str, float]:
