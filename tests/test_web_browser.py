@@ -21,11 +21,9 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytest.importorskip("uvicorn", reason="the web extra is not installed")
 httpx = pytest.importorskip("httpx", reason="the test extra is not installed")
-
-from benchmarks.web_page import FLAGS, serve  # noqa: E402 (needs the extra, checked above)
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "test-artefacts" / "web"
 ALLOCATE = Path(sys.executable).parent / "allocate"
@@ -46,23 +44,6 @@ def french_sheet(path: Path) -> None:
         role = "travailleur" if k % 2 else "usager"
         lines.append(f"Prénom{k:02};Nom{k:02};{STRUCTURES[k % 6]};{role}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a free port of 127.0.0.1, in a thread, for the module's tests."""
-    base, running, thread = serve(tmp_path_factory.mktemp("days"))
-    yield base
-    running.should_exit = True
-    thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

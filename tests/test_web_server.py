@@ -19,7 +19,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient
 
 import allocator
-from allocator.web.server import create_app, printed_url, served_hosts
+from allocator.web.server import create_app, job_state, printed_url, served_hosts
 
 BASE = "http://127.0.0.1:8000"
 SAME = {"Origin": BASE}
@@ -393,3 +393,88 @@ def test_what_reading_a_spreadsheet_could_not_tell_is_said_on_the_day(client):
     assert answer.status_code == 201, answer.text
     page = client.get(answer.json()["url"]).text
     assert "no organisation column" in page
+
+
+# -- deleting days and drafts --------------------------------------------------------------
+
+
+def edited(client, day: str, number: int) -> int:
+    """The draft a move of the first person of round r1 makes of plan `number`."""
+    first, second = view(client, day, number)["rounds"][0]["groups"][:2]
+    edit = {"round": "r1", "person": first["members"][0], "group": second["id"]}
+    return client.post(f"/days/{day}/plans/{number}/edit", json=edit, headers=SAME).json()["number"]
+
+
+def test_a_draft_is_deleted_and_its_number_never_comes_back(client, solved):
+    day, number = solved
+    draft = edited(client, day, number)
+    assert f"/days/{day}/plans/{draft}/delete" in client.get(f"/days/{day}").text
+    answer = client.post(f"/days/{day}/plans/{draft}/delete", headers=SAME)
+    assert answer.status_code == 200 and answer.json() == {"deleted": draft}
+    assert client.get(f"/days/{day}/plans/{draft}").status_code == 404
+    assert client.app.state.days.store.plan_numbers(day) == [number]
+    assert (
+        edited(client, day, number) == draft + 1
+    )  # a stale tab on the deleted draft changes nothing
+
+
+def test_a_solved_plan_is_not_deleted(client, solved):
+    day, number = solved
+    headers = {**SAME, "Accept-Language": "fr"}
+    answer = client.post(f"/days/{day}/plans/{number}/delete", headers=headers)
+    assert answer.status_code == 409
+    assert answer.json()["error"].startswith("Seul un brouillon modifié à la main se supprime")
+    assert client.app.state.days.store.plan_numbers(day) == [number]
+
+
+def test_a_day_is_deleted_with_its_files(client, solved, tmp_path):
+    day, number = solved
+    edited(client, day, number)
+    kept = new_day(client, small_day("Gardée"))
+    answer = client.post(f"/days/{day}/delete", headers=SAME)
+    assert answer.status_code == 200 and answer.json() == {"deleted": day, "stopped": []}
+    assert [p.name for p in (tmp_path / "data" / "days").iterdir()] == [kept]
+    assert client.get(f"/days/{day}").status_code == 404
+    assert client.get(f"/days/{day}/plans/{number}").status_code == 404
+    assert [d["id"] for d in allocator_days(client)] == [kept]
+
+
+def test_deleting_what_does_not_exist_is_a_404(client, solved):
+    day, _ = solved
+    for url in (
+        "/days/0123456789abcdef/delete",
+        "/days/ABC/delete",
+        f"/days/{day}/plans/99/delete",
+    ):
+        assert client.post(url, headers=SAME).status_code == 404, url
+    assert client.app.state.days.store.plan_numbers(day) == [1]
+
+
+def test_a_delete_from_another_page_is_refused(client, solved):
+    day, number = solved
+    draft = edited(client, day, number)
+    for headers in ({}, {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}):
+        assert client.post(f"/days/{day}/delete", headers=headers).status_code == 403
+        answer = client.post(f"/days/{day}/plans/{draft}/delete", headers=headers)
+        assert answer.status_code == 403
+    assert client.app.state.days.store.plan_numbers(day) == [number, draft]
+
+
+def test_deleting_a_day_stops_its_solves_and_keeps_no_plan(client):
+    day = new_day(client, allocator.shipped_examples()["partner_day.json"])
+    running, waiting = solve(client, day, time_limit=60), solve(client, day, time_limit=60)
+    queue = client.app.state.days.queue
+    deadline = time.monotonic() + 60
+    while queue.jobs[running].progress is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    asked = time.monotonic()
+    answer = client.post(f"/days/{day}/delete", headers=SAME)
+    assert answer.status_code == 200 and answer.json()["stopped"] == [running, waiting]
+    ended = [
+        events(client, running)[-1],
+        job_state(client.app.state.days, queue.jobs[waiting], "en"),
+    ]
+    assert time.monotonic() - asked < 3
+    for state in ended:
+        assert state["state"] == "cancelled" and state["message"] == "the day was deleted"
+    assert allocator_days(client) == [] and client.get("/queue").json() == {"lines": []}

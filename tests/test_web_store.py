@@ -67,3 +67,28 @@ def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
     assert default_data_dir() == tmp_path / "allocator"
     monkeypatch.delenv("XDG_DATA_HOME")
     assert default_data_dir().parts[-3:] == (".local", "share", "allocator")
+
+
+def test_a_deleted_day_leaves_nothing_and_a_removal_cut_short_is_finished(tmp_path):
+    days = Store(tmp_path)
+    day, kept = days.create(DAY, "x"), days.create(DAY, "y")
+    days.add_plan(day, {"plan": "a"})
+    days.delete(day)
+    assert sorted(p.name for p in (tmp_path / "days").iterdir()) == [kept]
+    with pytest.raises(NotFound):
+        days.delete(day)
+    cut_short = tmp_path / "days" / f"{store_module.DELETED}{kept}-0000"
+    (cut_short / "plans").mkdir(parents=True)
+    assert [d["id"] for d in Store(tmp_path).days()] == [kept]
+    assert not cut_short.exists()
+
+
+def test_a_deleted_plans_number_is_not_given_again(tmp_path):
+    days = Store(tmp_path)
+    day = days.create(DAY, "x")
+    days.add_plan(day, {"plan": "a"})
+    days.add_plan(day, {"plan": "b"})
+    days.delete_plan(day, 2)
+    assert days.plan_numbers(day) == [1] and days.add_plan(day, {"plan": "c"}) == 3
+    with pytest.raises(NotFound):
+        days.delete_plan(day, 2)

@@ -18,7 +18,7 @@ import json
 import threading
 import zipfile
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from allocator import (
     FieldIssue,
@@ -48,12 +48,22 @@ class NotValid(ValueError):
     """A plan that breaks a rule offered for download."""
 
 
-def _serialised(method: Callable[..., int]) -> Callable[..., int]:
-    """Read, change and write a plan under the store's lock: two tabs changing one plan
-    at once must not lose a change."""
+class NotADraft(ValueError):
+    """A plan that a solve made asked to be deleted: only drafts edited by hand are."""
+
+
+Args = ParamSpec("Args")
+Result = TypeVar("Result")
+
+
+def _serialised(
+    method: Callable[Concatenate[Days, Args], Result],
+) -> Callable[Concatenate[Days, Args], Result]:
+    """Read, change and write a day under the store's lock: two tabs changing one plan
+    at once must not lose a change, and a day being deleted gets no new plan or solve."""
 
     @functools.wraps(method)
-    def one_at_a_time(self: Days, *args: Any, **kwargs: Any) -> int:
+    def one_at_a_time(self: Days, *args: Args.args, **kwargs: Args.kwargs) -> Result:
         with self.store.lock:
             return method(self, *args, **kwargs)
 
@@ -111,6 +121,23 @@ class Days:
             raise NotFound(name)
         return self.store.create(examples[name], name)
 
+    @_serialised
+    def delete(self, day: str) -> list[Job]:
+        """Delete the day with its plans; its solves, waiting or running, are stopped and
+        make no plan (whoever deletes a day wants none of it, and the queue moves on)."""
+        self.store.folder(day)
+        stopped = self.queue.discard(day)
+        self.store.delete(day)
+        return stopped
+
+    @_serialised
+    def delete_draft(self, day: str, number: int) -> None:
+        """Delete a draft edited by hand; a solve's plan stays (a draft is one drag from
+        it, a solve may have taken minutes)."""
+        if self.store.plan(day, number)["kind"] != editing.HAND_EDITED:
+            raise NotADraft(str(number))
+        self.store.delete_plan(day, number)
+
     def save_instance(self, day: str, data: Any) -> None:
         """Keep the day's instance if it is valid; else `InputError`, and the day keeps its
         last valid instance."""
@@ -121,6 +148,7 @@ class Days:
 
     # -- solves ---------------------------------------------------------------------------
 
+    @_serialised
     def solve(self, day: str, kind: str, time_limit: float, base: int | None = None) -> Job:
         """Queue a solve of the day (`solve`), of a plan with its locked seats pinned
         (`reoptimise`), or the day-of repair of a plan for the day as last saved (`repair`)."""

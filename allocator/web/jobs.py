@@ -22,6 +22,7 @@ from allocator.web import child
 Json = dict[str, Any]
 STOP_GRACE = 5.0
 """Seconds a stopped child has to hand back its best plan before it is ended."""
+DAY_DELETED = "the day was deleted"
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Job:
     progress: Json | None = None
     announce: str | None = None
     stop_requested: bool = False
+    discarded: bool = False
+    """Its day was deleted: the solve is stopped and whatever it makes is thrown away."""
     message: str | None = None
     details: list[Any] = field(default_factory=list)
     plan_number: int | None = None
@@ -105,13 +108,26 @@ class SolveQueue:
             if job in self.waiting:
                 self.waiting.remove(job)
                 job.state, job.ended_at = "cancelled", time.monotonic()
-                job.message = "taken out of the queue before it started"
+                job.message = (
+                    DAY_DELETED if job.discarded else "taken out of the queue before it started"
+                )
                 return job
             job.stop_requested = True
             event = self.stop_events.get(job.id)
         if event is not None:
             event.set()
         return job
+
+    def discard(self, day: str) -> list[Job]:
+        """The solves of a day being deleted: the waiting ones leave the queue, the running
+        one stops, and none keeps a plan (the day will not be there to hold it)."""
+        with self.condition:
+            jobs = [job for job in self.jobs.values() if job.day == day and not job.finished]
+            for job in jobs:
+                job.discarded = True
+        for job in jobs:
+            self.stop(job.id)
+        return jobs
 
     def close(self) -> None:
         """Stop everything: the server is ending, and its solves with it."""
@@ -183,6 +199,9 @@ class SolveQueue:
                 return tuple(body)
 
     def _conclude(self, job: Job, final: tuple[Any, ...] | None, exitcode: int | None) -> None:
+        if job.discarded:
+            job.state, job.message = "cancelled", DAY_DELETED
+            return
         if final is None:
             job.state = "stopped" if job.stop_requested else "failed"
             job.message = (
@@ -196,8 +215,12 @@ class SolveQueue:
             plan, stopped = body
             try:
                 job.plan_number = self.finish(job, plan, stopped)
-            except Exception as exc:  # the day was removed meanwhile, or a bug
-                job.state, job.message = "failed", f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # the day was deleted meanwhile, or a bug
+                job.state, job.message = (
+                    ("cancelled", DAY_DELETED)
+                    if job.discarded
+                    else ("failed", f"{type(exc).__name__}: {exc}")
+                )
                 return
             job.state = "done"
             return

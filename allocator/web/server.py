@@ -40,7 +40,7 @@ from allocator import (
     number as format_number,
 )
 from allocator.web import editing, view
-from allocator.web.days import KINDS, Days, NotValid, input_issue
+from allocator.web.days import KINDS, Days, NotADraft, NotValid, input_issue
 from allocator.web.jobs import Job
 from allocator.web.store import NotFound, Store
 from allocator.web.words import choose_lang, words
@@ -131,6 +131,19 @@ def create_app(
         copy = days.store.duplicate(day, f"{info.get('title', '')} (2)")
         return JSONResponse({"day": copy, "url": f"/days/{copy}"}, 201)
 
+    async def delete_day(request: Request) -> Response:
+        day = request.path_params["day"]
+        stopped = await asyncio.to_thread(days.delete, day)
+        return JSONResponse({"deleted": day, "stopped": [job.id for job in stopped]})
+
+    async def delete_draft(request: Request) -> Response:
+        day, number = request.path_params["day"], request.path_params["number"]
+        try:
+            await asyncio.to_thread(days.delete_draft, day, number)
+        except NotADraft:
+            raise Refused(409, words(request.state.lang)["not_a_draft"]) from None
+        return JSONResponse({"deleted": number})
+
     async def day_page(request: Request) -> Response:
         day = request.path_params["day"]
         instance = days.store.instance(day)
@@ -169,7 +182,8 @@ def create_app(
         base = form.get("plan")
         if kind != "solve" and not isinstance(base, int):
             raise Refused(400, "plan: the number of the plan to start from")
-        job = days.solve(day, kind, _seconds(form.get("time_limit", 30)), base)
+        limit = _seconds(form.get("time_limit", 30))
+        job = await asyncio.to_thread(days.solve, day, kind, limit, base)
         return JSONResponse({"job": job.id, "events": f"/jobs/{job.id}/events"}, 202)
 
     async def stop(request: Request) -> Response:
@@ -264,11 +278,13 @@ def create_app(
         Route("/queue", queue),
         Route("/days/{day}", day_page),
         Route("/days/{day}/duplicate", duplicate, methods=["POST"]),
+        Route("/days/{day}/delete", delete_day, methods=["POST"]),
         Route("/days/{day}/instance", save_instance, methods=["POST"]),
         Route("/days/{day}/solve", solve, methods=["POST"]),
         Route("/days/{day}/plans/{number:int}", plan_page),
         Route("/days/{day}/plans/{number:int}/view", plan_json),
         Route("/days/{day}/plans/{number:int}/files/{name}", download),
+        Route("/days/{day}/plans/{number:int}/delete", delete_draft, methods=["POST"]),
         Route("/days/{day}/plans/{number:int}/{action}", change, methods=["POST"]),
         Route("/jobs/{job}/events", events),
         Route("/jobs/{job}/stop", stop, methods=["POST"]),
@@ -448,6 +464,7 @@ def _summary(record: dict[str, Any], lang: Lang) -> dict[str, Any]:
     bound = plan.get("bound")
     return {
         "kind": record["kind"],
+        "draft": record["kind"] == editing.HAND_EDITED,
         "valid": record["valid"],
         "objective": format_number(plan["objective"], lang),
         "bound": "—" if bound is None else format_number(bound, lang),

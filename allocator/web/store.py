@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any
 Json = dict[str, Any]
 DAY_ID = re.compile(r"[0-9a-f]{16}")
 PLAN_FILE = re.compile(r"([1-9][0-9]{0,8})\.json")
+DELETED = ".deleted-"
+"""A deleted day's folder is renamed to this prefix (no day id matches it), then removed."""
 
 
 class NotFound(LookupError):
@@ -70,6 +73,8 @@ class Store:
         self.days_dir = root / "days"
         self.days_dir.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
+        for leftover in self.days_dir.glob(f"{DELETED}*"):  # a removal a crash cut short
+            shutil.rmtree(leftover, ignore_errors=True)
 
     def folder(self, day_id: str) -> Path:
         if not DAY_ID.fullmatch(day_id):
@@ -134,12 +139,15 @@ class Store:
         return _read(self.folder(day_id) / "plans" / f"{int(number)}.json")
 
     def add_plan(self, day_id: str, record: Json) -> int:
-        """Store a plan record under the next number, and return that number."""
+        """Store a plan record under the next number, and return that number. A deleted
+        plan's number is never given again (`last_plan`): a tab still showing it must not
+        change another plan."""
         with self.lock:
             folder = self.folder(day_id)
-            number = max(self.plan_numbers(day_id), default=0) + 1
+            last = _read(folder / "day.json").get("last_plan", 0)
+            number = max([last, *self.plan_numbers(day_id)]) + 1
             write_json(folder / "plans" / f"{number}.json", {**record, "number": number})
-            self._touch(folder)
+            self._touch(folder, last_plan=number)
             return number
 
     def save_plan(self, day_id: str, number: int, record: Json) -> None:
@@ -150,6 +158,23 @@ class Store:
                 raise NotFound(str(number))
             write_json(path, {**record, "number": int(number)})
             self._touch(folder)
+
+    def delete_plan(self, day_id: str, number: int) -> None:
+        with self.lock:
+            folder = self.folder(day_id)
+            path = folder / "plans" / f"{int(number)}.json"
+            if not path.is_file():
+                raise NotFound(str(number))
+            path.unlink()
+            self._touch(folder)
+
+    def delete(self, day_id: str) -> None:
+        """Remove the day and its plans: its folder is first renamed out of sight, so no
+        page lists or opens half a day; what a crash leaves is removed at the next start."""
+        with self.lock:
+            hidden = self.days_dir / f"{DELETED}{day_id}-{secrets.token_hex(4)}"
+            self.folder(day_id).rename(hidden)
+            shutil.rmtree(hidden, ignore_errors=True)
 
     def duplicate(self, day_id: str, title: str) -> str:
         """A new day with this day's instance and plans, titled `title`."""

@@ -1,5 +1,5 @@
 // What every page shares: POSTs as JSON with their errors, the language switch, the
-// duplicate buttons, and errors shown beside the field they name. Text from the
+// duplicate and delete buttons, and errors shown beside the field they name. Text from the
 // instance is only ever set as textContent.
 "use strict";
 
@@ -84,6 +84,19 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", async () => {
       const made = await send(`/days/${button.dataset.day}/duplicate`);
       location.assign(made.url);
+    })
+  );
+  // A day (home page) or a draft (day page) is deleted once the organiser confirms it;
+  // the page is then drawn again without it.
+  document.querySelectorAll("button.delete").forEach((button) =>
+    button.addEventListener("click", async () => {
+      if (!confirm(button.dataset.confirm)) return;
+      try {
+        await send(button.dataset.url);
+        location.reload();
+      } catch (error) {
+        alert(error.message);
+      }
     })
   );
 });
