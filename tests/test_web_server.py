@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
+import webbrowser
 from pathlib import Path
 
 import pytest
@@ -383,6 +385,75 @@ def test_the_printed_address_carries_the_token_beyond_this_machine():
     assert printed_url("0.0.0.0", 8080, "t0k") == "http://127.0.0.1:8080/?token=t0k"
     assert printed_url("::1", 8000, None) == "http://[::1]:8000/"
     assert served_hosts("192.0.2.7", 80) == {"192.0.2.7:80", "192.0.2.7"}
+
+
+# -- allocate serve -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serving(monkeypatch):
+    """`allocate serve` with uvicorn's run and webbrowser.open stood in for: nothing
+    listens and no browser opens. What they saw: the app served, the URLs opened (and an
+    event set on the first)."""
+    import uvicorn
+
+    seen: dict = {"apps": [], "opened": [], "open": threading.Event()}
+
+    def run(server) -> None:
+        seen["apps"].append(server.config.app)
+        server.started = True  # the browser is opened only once the server has started
+        seen["open"].wait(timeout=0.5)  # time for the opener, which looks every 0.1 s
+
+    def open_url(url: str) -> bool:
+        seen["opened"].append(url)
+        seen["open"].set()
+        return True
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setattr(webbrowser, "open", open_url)
+    return seen
+
+
+def serve_cli(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from allocator.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--port", "8123", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_serve_beyond_this_machine_warns_and_its_printed_token_opens_the_page(serving, tmp_path):
+    output = serve_cli("--host", "192.0.2.7", "--data", str(tmp_path), "--no-browser")
+    assert output.startswith("warning: listening on 192.0.2.7, beyond this machine")
+    (url,) = re.findall(r"open (\S+)", output)
+    assert url.startswith("http://192.0.2.7:8123/?token=") and len(url) > 40
+    (app,) = serving["apps"]
+    assert app.state.days.store.root == tmp_path
+    with TestClient(app, base_url="http://192.0.2.7:8123") as remote:
+        assert remote.get("/").status_code == 403
+        assert remote.get(url.replace("token=", "token=x")).status_code == 403
+        first = remote.get(url, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/"
+        assert remote.get("/").status_code == 200  # the cookie the token URL set
+        change = {"name": "world_cafe.json"}
+        origin = {"Origin": "http://192.0.2.7:8123"}
+        assert remote.post("/examples", json=change, headers=origin).status_code == 201
+
+
+def test_serve_opens_the_browser_on_the_printed_url_once_started(serving, tmp_path):
+    output = serve_cli("--data", str(tmp_path))
+    assert "warning" not in output and "open http://127.0.0.1:8123/  (Ctrl-C" in output
+    assert serving["open"].wait(timeout=5)
+    assert serving["opened"] == ["http://127.0.0.1:8123/"]
+    with TestClient(serving["apps"][0], base_url="http://127.0.0.1:8123") as local:
+        assert local.get("/").status_code == 200  # no token on this machine
+
+
+def test_serve_with_no_browser_opens_none(serving, tmp_path):
+    serve_cli("--data", str(tmp_path), "--no-browser")
+    assert len(serving["apps"]) == 1 and serving["opened"] == []
 
 
 def test_what_reading_a_spreadsheet_could_not_tell_is_said_on_the_day(client):
