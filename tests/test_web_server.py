@@ -5,6 +5,7 @@ a 4xx or a solve state with the command line's message, and the day keeps what i
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import re
@@ -303,6 +304,25 @@ def test_an_edit_makes_a_draft_that_names_the_broken_rule_and_undo_restores(clie
     assert view(client, day, number)["rounds"] == shown["rounds"]  # the solver's plan stays
     back = client.post(f"/days/{day}/plans/{draft['number']}/undo", headers=SAME).json()
     assert back["valid"] and back["rounds"] == shown["rounds"] and not back["can_undo"]
+
+
+def test_what_a_change_answers_is_the_plan_as_kept(client, solved):
+    day, number = solved
+    person = view(client, day, number)["rounds"][0]["groups"][0]["members"][0]
+    for action, body in (
+        ("edit", {"round": "r1", "person": person, "group": "r1-2"}),
+        ("lock", {"round": "r2", "person": person}),
+        ("undo", {}),
+    ):
+        shown = client.post(f"/days/{day}/plans/{number}/{action}", json=body, headers=SAME)
+        number = shown.json()["number"]
+        assert shown.json() == view(client, day, number), action
+
+
+def test_the_objects_of_the_start_are_left_out_of_full_collections(tmp_path):
+    with TestClient(create_app(tmp_path), base_url=BASE):
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0
 
 
 def test_an_edit_naming_nobody_is_a_400(client, solved):

@@ -193,9 +193,10 @@ class Days:
     # -- hand edits -----------------------------------------------------------------------
 
     @_serialised
-    def edit(self, day: str, number: int, change: Json) -> int:
+    def edit(self, day: str, number: int, change: Json) -> Json:
         """Apply a move or swap; a solver's plan is never changed: the first edit makes a
-        draft (a new plan of the day), the next ones change that draft."""
+        draft (a new plan of the day), the next ones change that draft. The record as kept
+        is returned, for the page's view (not read back from disk: a drag waits for it)."""
         record = self.store.plan(day, number)
         instance, bounds = self.parsed(record["instance"])
         plan, before = editing.edit(instance, record["plan"], change)
@@ -205,10 +206,10 @@ class Days:
         return self._keep_draft(day, number, record, changed)
 
     @_serialised
-    def undo(self, day: str, number: int) -> int:
+    def undo(self, day: str, number: int) -> Json:
         record = self.store.plan(day, number)
         if not record.get("undo"):
-            return number
+            return record
         instance, bounds = self.parsed(record["instance"])
         plan = editing.undo(record["plan"], record["undo"][-1])
         violations = editing.rescore(instance, plan, bounds)
@@ -216,7 +217,7 @@ class Days:
         return self._keep_draft(day, number, record, changed)
 
     @_serialised
-    def lock(self, day: str, number: int, round_id: str, person: str, locked: bool) -> int:
+    def lock(self, day: str, number: int, round_id: str, person: str, locked: bool) -> Json:
         """Lock (or free) a person's seat in a round and in the rounds keeping its groups."""
         record = self.store.plan(day, number)
         instance, _ = self.parsed(record["instance"])
@@ -231,15 +232,16 @@ class Days:
         ]
         if locked:
             locks += [{"round": r, "person": person} for r in sorted(rounds)]
-        self.store.save_plan(day, number, {**record, "locks": locks})
-        return number
+        kept = {**record, "locks": locks}
+        self.store.save_plan(day, number, kept)
+        return kept
 
-    def _keep_draft(self, day: str, number: int, record: Json, changed: Json) -> int:
+    def _keep_draft(self, day: str, number: int, record: Json, changed: Json) -> Json:
         if record["kind"] == editing.HAND_EDITED:
             self.store.save_plan(day, number, changed)
-            return number
+            return changed
         draft = {**changed, "kind": editing.HAND_EDITED, "from": number, "created": now()}
-        return self.store.add_plan(day, draft)
+        return {**draft, "number": self.store.add_plan(day, draft)}
 
     # -- files ----------------------------------------------------------------------------
 
