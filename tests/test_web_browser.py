@@ -59,6 +59,18 @@ def redrawn(page, before: int) -> None:
     page.wait_for_selector(f'body[data-rendered="{before + 1}"]')
 
 
+def typed(field, text: str) -> None:
+    """Type into a form field as a person does: the form reads it on `change`."""
+    field.fill(text)
+    field.dispatch_event("change")
+
+
+def save(page) -> None:
+    """Save the day's form and wait for the page to say it was saved."""
+    page.locator("button.save").first.click()
+    page.wait_for_selector("#saved:text('Saved.')")
+
+
 def renders(page) -> int:
     return int(page.get_attribute("body", "data-rendered") or 0)
 
@@ -172,21 +184,17 @@ def test_the_day_is_shaped_in_forms_with_each_error_beside_its_field(
     page.click('button.example[data-name="world_cafe.json"]')
     page.wait_for_url("**/days/*")
     groups = page.locator('[data-path="rounds[0].groups"]')
-    groups.fill("0")
-    groups.dispatch_event("change")
+    typed(groups, "0")
     assert '"groups": 0' in page.input_value("#instance")
     page.locator("button.save").first.click()
     beside = page.locator('[data-path="rounds[0].groups"] + .beside')
     beside.wait_for()
     assert beside.inner_text().startswith("rounds[0].groups:")
     page.screenshot(path=artefacts / "08-shape-error.png")
-    groups.fill("6")
-    groups.dispatch_event("change")
+    typed(groups, "6")
     organisation = page.locator('[data-path="participants[0].organisation"]')
-    organisation.fill("Ville de Gand")
-    organisation.dispatch_event("change")
-    page.locator("button.save").first.click()
-    page.wait_for_selector("#saved:text('Saved.')")
+    typed(organisation, "Ville de Gand")
+    save(page)
     assert page.locator(".beside").count() == 0
     page.reload()
     assert page.input_value('[data-path="participants[0].organisation"]') == "Ville de Gand"
@@ -293,8 +301,7 @@ def test_a_round_s_listed_groups_are_edited_with_each_error_beside_its_field(
     assert page.input_value('[data-path="rounds[1].groups[3].id"]') == "r2-4"
 
     low = page.locator('[data-path="rounds[1].groups[1].min_size"]')
-    low.fill("-1")
-    low.dispatch_event("change")
+    typed(low, "-1")
     page.locator("button.save").first.click()
     beside = page.locator('[data-path="rounds[1].groups[1].min_size"] + .beside')
     beside.wait_for()
@@ -303,10 +310,8 @@ def test_a_round_s_listed_groups_are_edited_with_each_error_beside_its_field(
     assert page.locator(".beside").count() == 1
     page.screenshot(path=artefacts / "10-listed-group-error.png", full_page=True)
 
-    low.fill("2")
-    low.dispatch_event("change")
-    page.locator("button.save").first.click()
-    page.wait_for_selector("#saved:text('Saved.')")
+    typed(low, "2")
+    save(page)
     assert page.locator(".beside").count() == 0
     page.reload()
     assert page.input_value('[data-path="rounds[1].groups[1].min_size"]') == "2"

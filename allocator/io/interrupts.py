@@ -31,12 +31,11 @@ class _Pending:
         self.files: set[Path] = set()
         self.folders: list[Path] = []
         self.committed = False
+        self.guarded = False
+        """Whether `guard_process` installed the handlers in this process (the CLI does)."""
 
 
 PENDING = _Pending()
-
-GUARDED = False
-"""Whether `guard_process` installed the handlers in this process (the CLI does)."""
 
 
 def temporary_file(directory: Path, name: str) -> tuple[int, Path]:
@@ -79,7 +78,7 @@ def committing() -> Iterator[None]:
         PENDING.files.clear()
         PENDING.folders.clear()
         PENDING.committed = True
-    if GUARDED and threading.current_thread() is threading.main_thread():
+    if PENDING.guarded and threading.current_thread() is threading.main_thread():
         for number in SIGNALS:
             signal.signal(number, signal.SIG_IGN)
 
@@ -95,8 +94,7 @@ def abandon() -> bool:
 
 def guard_process() -> None:
     """Install the handlers and the watchdog (from the main thread, once per process)."""
-    global GUARDED
-    GUARDED = True
+    PENDING.guarded = True
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
