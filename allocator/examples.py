@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from itertools import accumulate, pairwise
 from typing import Any
 
 Json = dict[str, Any]
@@ -519,17 +520,32 @@ def thematic_workshop(seed: int = 0, people: int = 40) -> Json:
     }
 
 
-def social_golfer(groups: int, size: int, rounds: int) -> Json:
-    """The Social Golfer Problem as an instance: the classic benchmark for meeting new people."""
+def social_golfer(
+    groups: int,
+    size: int,
+    rounds: int,
+    apart: Sequence[int] = (),
+    together: Sequence[int] = (),
+) -> Json:
+    """The Social Golfer Problem as an instance: the classic benchmark for meeting new people.
+    `apart` and `together` give the lengths of lists over the first people, in that order
+    (rules a design cannot always honour)."""
     people = groups * size
-    return {
+    ids = _ids("p", people)
+    _require(sum(apart) + sum(together) <= people, "the lists need more people than the day")
+    data: Json = {
         "name": f"Social golfer — {groups} groups of {size}, {rounds} rounds",
-        "participants": [{"id": pid} for pid in _ids("p", people)],
+        "participants": [{"id": pid} for pid in ids],
         "rounds": [
             _bounded_round(f"round{k}", groups, size, size, people) for k in range(1, rounds + 1)
         ],
         "objective": [{"term": "repeat_pairs", "weight": 1}],
     }
+    ends = list(accumulate([*apart, *together], initial=0))
+    lists = [ids[a:b] for a, b in pairwise(ends)]
+    if lists:
+        data["constraints"] = {"apart": lists[: len(apart)], "together": lists[len(apart) :]}
+    return data
 
 
 def adjacent_sizes(people: int, size: int, rounds: int) -> Json:

@@ -132,3 +132,32 @@ def test_adjacent_sizes_days_start_from_the_nearest_design() -> None:
     sizes = _sizes(fitted.assignment.group, 9)
     assert ((sizes >= 5) & (sizes <= 6)).all() and (sizes.sum(axis=1) == 52).all()
     assert _repeats(fitted.assignment.group) == 0
+
+
+def _apart_meetings(problem: Problem, group: np.ndarray) -> int:
+    return sum(
+        int(((group[:, a] == group[:, b]) & (group[:, a] >= 0)).sum())
+        for members in problem.apart
+        for i, a in enumerate(members)
+        for b in members[i + 1 :]
+    )
+
+
+def test_people_kept_apart_sit_on_points_that_never_meet() -> None:
+    # the 4-RGDD of type 2^16 leaves the two points of each of its 16 groups unmet: three
+    # apart pairs fit on three of them, and the design keeps nobody meeting twice
+    problem = _problem(social_golfer(8, 4, 10, apart=(2, 2, 2)))
+    for seed in range(3):
+        plan = design_start(problem, seed=seed, budget=2.0)
+        assert plan is not None
+        assert _apart_meetings(problem, plan.group) == 0
+        assert _repeats(plan.group) == 0
+
+
+def test_a_list_the_design_cannot_keep_still_gets_the_design() -> None:
+    # three people apart over ten rounds: every point meets 30 of the 31 others, so two of
+    # them meet the third; the fit still starts from the design, as apart as it can
+    problem = _problem(social_golfer(8, 4, 10, apart=(3,)))
+    plan = design_start(problem, seed=0, budget=2.0)
+    assert plan is not None and _repeats(plan.group) == 0
+    assert _apart_meetings(problem, plan.group) == 2

@@ -285,6 +285,17 @@ def test_kirkman_systems_seed_the_schedules_the_search_cannot_find():
     assert solution.result.seconds < 5
 
 
+def test_apart_pairs_on_a_design_day_keep_the_design():
+    # the hybrid's local search leaves the lists to its moves, but its start is the design
+    # fitted with them: three apart pairs on unmet points of the 8-4-10 design, 0 repeats
+    data = social_golfer(8, 4, 10, apart=(2, 2, 2))
+    for strategy in ("auto", "hybrid", "local"):
+        solution = solve(parse_instance(data), strategy, time_limit=10, seed=1)
+        assert solution.violations == []
+        assert solution.plan["metrics"]["repeat_pairs"] == 0
+        assert solution.result.seconds < 5
+
+
 def _walk_ins_and_cancellations(data: dict) -> dict:
     """Ten people cancel and ten others walk in, from the same organisations."""
     later = copy.deepcopy(data)

@@ -28,9 +28,11 @@ from allocator.strategies.search.groupings import (
 )
 from allocator.strategies.search.local_search import (
     LocalSearch,
+    PlainTabu,
     build_state,
     plan_cost,
     reaches_bound,
+    repeats_alone,
     state_of,
 )
 
@@ -244,8 +246,9 @@ def test_kept_and_merged_rounds_score_every_move_exactly(
     state = build_state(problem, *start, visitor_schedule(problem, layout, seed, 1.0))
     _random_moves(problem, state, np.random.default_rng(seed), 40)
     # the search's running cost stays the recount through its moves and restarts
-    tune = kernels.Tuning(4, 30, 2, 50, 64, seed % 2 == 0)
-    tabu = np.zeros((*state.seats.group_of.shape, groups), dtype=np.int32)
+    swaps = seed % 3 == 0  # either tabu list: the swaps, or the seats left
+    tune = kernels.Tuning(4, 30, 2, 50, 64, seed % 2 == 0, swaps)
+    tabu = np.zeros((*state.seats.group_of.shape, people + groups), dtype=np.int32)
     best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
     cost = state.cost()
     kernels.seed_rng(seed)
@@ -262,8 +265,8 @@ def _walk_in_chunks(chunks: list[int]) -> tuple[kernels.Walk, np.ndarray]:
     layout, _ = search_layout(problem)
     start = grouping_start(problem, layout, 0, (1.0, 1.0))
     state = build_state(problem, *start, visitor_schedule(problem, layout, 0, 1.0))
-    tune = kernels.Tuning(4, 30, 2, 50, 64, True)
-    tabu = np.zeros((*state.seats.group_of.shape, 6), dtype=np.int32)
+    tune = kernels.Tuning(4, 97, 2, 50, 64, True, True)
+    tabu = np.zeros((*state.seats.group_of.shape, 18 + 6), dtype=np.int32)
     best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
     walk = kernels.Walk(0, state.cost(), state.cost(), 0)
     kernels.seed_rng(0)
@@ -429,3 +432,30 @@ def test_patience_hands_the_time_back_once_the_search_stalls():
     assert result.status == "feasible"
     assert not reaches_bound(problem, result.search_cost)
     assert result.seconds < 10
+
+
+@pytest.mark.parametrize(
+    ("day", "swaps"),
+    [
+        (social_golfer(8, 4, 10, apart=(3,)), True),  # repeats alone, and a rule
+        (world_cafe(seed=0), False),  # organisations mixed too
+        (partner_day(seed=0), False),  # kept groups, visitors
+    ],
+)
+def test_days_scored_by_repeats_alone_make_swaps_tabu(day, swaps):
+    problem = compile_problem(parse_instance(day))
+    layout, _ = search_layout(problem)
+    start = grouping_start(problem, layout, 0, (1.0, 1.0))
+    state = build_state(problem, *start, visitor_schedule(problem, layout, 0, 1.0))
+    assert repeats_alone(layout, state) == swaps
+
+
+@pytest.mark.parametrize("swap_tabu", [False, True])
+def test_either_tabu_list_finds_a_small_golfer_schedule(swap_tabu):
+    # 5-3-6 has a schedule (six rounds of Kirkman's 5-3-7); the search alone finds it from
+    # the greedy, whichever list it keeps
+    search = PlainTabu()
+    search.swap_tabu = swap_tabu
+    problem = compile_problem(parse_instance(social_golfer(5, 3, 6)))
+    result = search.solve(problem, time_limit=10, seed=0)
+    assert result.search_cost == 0

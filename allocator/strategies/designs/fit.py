@@ -1,6 +1,7 @@
 """A design fitted to a day: the library's schedule for the day's groups, its points relabelled
-with people so that pins, organisation caps and group sizes hold, spare points and absent
-people left as empty seats, and rounds beyond the design's filled greedily."""
+with people so that pins, organisation caps and group sizes hold and `apart` lists share as
+few groups as the design allows, spare points and absent people left as empty seats, and
+rounds beyond the design's filled greedily."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def design_start(problem: Problem, seed: int, budget: float) -> Assignment | Non
 def fitted_design(problem: Problem, seed: int, budget: float) -> DesignStart | None:
     """On a day that reshuffles every round into the same number of groups and scores repeated
     meetings: the library's design for groups of ⌈people / groups⌉, with people placed on its
-    points so that every pin, organisation cap and size bound holds. None when no design
+    points so that every pin, organisation cap and size bound holds, and people kept apart on
+    points that meet as little as the placement search finds (none, where the design has such
+    points: an apart pair on the two points of a group of an RGDD). None when no design
     applies or no placement keeping those rules is found within `budget` seconds."""
     shape = _shape(problem)
     if shape is None:
@@ -85,8 +88,9 @@ def _shape(problem: Problem) -> tuple[int, int] | None:
 
 
 class _Fit:
-    """People placed on a design's points (the rest spare), scored by the rules it must keep:
-    pins, organisation caps and group sizes after each round's groups are renamed."""
+    """People placed on a design's points (the rest spare), scored by the rules it must keep
+    (pins, organisation caps and group sizes after each round's groups are renamed), then by
+    the meetings of people kept apart, which the search repairs where the design cannot."""
 
     def __init__(self, problem: Problem, design: np.ndarray, groups: int) -> None:
         self.problem, self.design, self.groups = problem, design, groups
@@ -100,6 +104,18 @@ class _Fit:
             [[g.max_size for g in r.groups] for r in problem.rounds[: len(design)]]
         )
         self.pins = [(p, r, g) for p, r, g in problem.fixed if r < len(design)]
+        self.listed = np.unique(np.concatenate([np.empty(0, np.int64), *problem.apart]))
+        self.kind = self._kinds()
+
+    def _kinds(self) -> np.ndarray:
+        """A number per person, equal for two people whose swap cannot change the broken
+        rules: the same organisation and attendance, and no pin."""
+        rows = np.column_stack([self.org, self.present.T])
+        _, kind = np.unique(rows, axis=0, return_inverse=True)
+        kind = kind.ravel()
+        pinned = sorted({p for p, _, _ in self.pins})
+        kind[pinned] = kind.max(initial=0) + 1 + np.arange(len(pinned))
+        return kind
 
     def relabel(self, rng: np.random.Generator, deadline: float) -> Assignment | None:
         """Swap people between points (and onto spare points) while that lowers the broken
@@ -109,22 +125,31 @@ class _Fit:
         point_of = rng.permutation(np.concatenate([taken, spare])[: self.problem.n])
         cost = self.cost(point_of)
         for step in range(RELABEL_STEPS):
-            if cost == 0:
+            if cost == (0, 0):
                 return self.plan(point_of)
             if step % 64 == 0 and time.perf_counter() >= deadline:
                 break
             trial = point_of.copy()
-            a = int(rng.integers(self.problem.n))
+            # while people kept apart meet, half the swaps move one of them
+            a = int(
+                rng.choice(self.listed)
+                if cost[1] and rng.random() < 0.5
+                else rng.integers(self.problem.n)
+            )
             free = np.setdiff1d(np.arange(self.points), point_of, assume_unique=True)
             if len(free) and rng.random() < len(free) / self.points:
                 trial[a] = rng.choice(free)
+                trial_cost = self.cost(trial)
             else:
                 b = int(rng.integers(self.problem.n))
                 trial[a], trial[b] = trial[b], trial[a]
-            trial_cost = self.cost(trial)
+                if self.kind[a] == self.kind[b]:  # the same rules bind both: only lists change
+                    trial_cost = cost[0], self.apart_meetings(self.seats(trial))
+                else:
+                    trial_cost = self.cost(trial)
             if trial_cost <= cost:
                 point_of, cost = trial, trial_cost
-        return self.plan(point_of) if cost == 0 else None
+        return self.plan(point_of) if cost[0] == 0 else None
 
     def apart(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """Up to `count` points no two of which share a group in any round (the largest of a
@@ -145,8 +170,22 @@ class _Fit:
         """Design group of each person each round, ABSENT where not present."""
         return np.where(self.present, self.design[:, point_of], ABSENT)
 
-    def cost(self, point_of: np.ndarray) -> int:
+    def cost(self, point_of: np.ndarray) -> tuple[int, int]:
+        """(broken rules, meetings of people kept apart), compared in that order."""
         seats = self.seats(point_of)
+        return self.broken(seats), self.apart_meetings(seats)
+
+    def apart_meetings(self, seats: np.ndarray) -> int:
+        """Pairs of one `apart` list sharing a design group, summed over the rounds."""
+        met = 0
+        for members in self.problem.apart:
+            row = seats[:, members]
+            same = (row[:, :, None] == row[:, None, :]) & (row[:, :, None] >= 0)
+            met += (int(same.sum()) - int((row >= 0).sum())) // 2
+        return met
+
+    def broken(self, seats: np.ndarray) -> int:
+        """Units of the rules the fit must keep that these seats break."""
         broken = 0
         for r, row in enumerate(seats):
             here = row >= 0

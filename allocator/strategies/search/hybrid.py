@@ -30,6 +30,7 @@ from allocator.strategies.base import (
     shifted,
     stopped,
 )
+from allocator.strategies.designs.fit import DesignStart, fitted_design
 from allocator.strategies.exact import moves
 from allocator.strategies.search.duties import hand_out_duties
 from allocator.strategies.search.local_search import LocalSearch, plan_cost, reaches_bound
@@ -60,6 +61,15 @@ def relaxed(problem: Problem) -> Problem:
     if any(r.kind != "new" for r in problem.rounds):
         return replace(problem, keep=None)
     return replace(problem, apart=(), together=(), keep=None)
+
+
+def _design_keeping_apart(problem: Problem, seed: int, time_limit: float) -> DesignStart | None:
+    """The design fitted with the `apart` lists the relaxed problem leaves out (so that it
+    puts people kept apart on points that do not meet), for days with such lists; None
+    elsewhere (the local search fits its own)."""
+    if not problem.apart:
+        return None
+    return fitted_design(problem, seed, min(2.0, time_limit / 10))
 
 
 def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:
@@ -93,7 +103,12 @@ class Hybrid:
         share = time_limit * LOCAL_SHARE
         if problem.keep is None:
             local = LocalSearch().solve(
-                relaxed(problem), time_limit=share, seed=seed, progress=progress, stop=stop
+                relaxed(problem),
+                time_limit=share,
+                seed=seed,
+                progress=progress,
+                stop=stop,
+                start=_design_keeping_apart(problem, seed, share),
             )
         else:
             local = self._repair(problem, share, seed, progress, stop)

@@ -192,6 +192,10 @@ class Tuning(NamedTuple):
     """Steps without a new best before returning to the best plan, perturbed."""
     candidate_groups: int
     whole_neighbourhood: bool
+    swap_tabu: bool
+    """What a step makes tabu: the swap itself (Dotú and Van Hentenryck's social-golfer
+    search: `tabu[r, p, q]`, p < q, and a move's `tabu[r, p, n + g]`), or else the seats
+    left (`tabu[r, p, g]`: nobody goes back to a group they left within the tenure)."""
 
 
 class Walk(NamedTuple):
@@ -931,11 +935,40 @@ def _fold(best, d, r, p, q, g):
     return best
 
 
+@njit(cache=True, inline="always")
+def _swap_is_tabu(tune, tabu, r, p, q, g1, g2, it):
+    """Is swapping p (in g1) and q (in g2) in root round r tabu at step `it`?"""
+    if tune.swap_tabu:
+        return tabu[r, min(p, q), max(p, q)] > it
+    return tabu[r, p, g2] > it or tabu[r, q, g1] > it
+
+
+@njit(cache=True, inline="always")
+def _move_is_tabu(tune, tabu, n, r, p, g2, it):
+    """Is moving p to group g2 of root round r tabu at step `it`?"""
+    return tabu[r, p, n + g2 if tune.swap_tabu else g2] > it
+
+
+@njit(cache=True)
+def _forbid(tune, tabu, n, r, p, q, g1, g2, until):
+    """Make the step just chosen tabu until step `until` (see `Tuning.swap_tabu`): p leaves
+    g1 for g2, and q (−1: nobody, a move) leaves g2 for g1."""
+    if tune.swap_tabu:
+        if q >= 0:
+            tabu[r, min(p, q), max(p, q)] = until
+        else:
+            tabu[r, p, n + g1] = until
+        return
+    tabu[r, p, g1] = until
+    if q >= 0:
+        tabu[r, q, g2] = until
+
+
 @njit(cache=True)
 def _best_move_for(s, lay, rules, tune, tabu, r, p, it, cost, best_cost, best):
-    """Fold every swap and move of p in root round r into the running best; a move sending
-    someone back to a group they left within the tenure is tabu, unless it gives a new best
-    plan (aspiration). Returns the best and the number of moves weighed."""
+    """Fold every swap and move of p in root round r into the running best; a tabu step
+    (see `Tuning.swap_tabu`) is taken only if it gives a new best plan (aspiration).
+    Returns the best and the number of moves weighed."""
     g1 = s.group_of[r, p]
     groups = lay.n_groups[r]
     offset = np.random.randint(groups)
@@ -950,13 +983,15 @@ def _best_move_for(s, lay, rules, tune, tabu, r, p, it, cost, best_cost, best):
                 continue
             d = swap_delta(s, lay, rules, r, p, q)
             evaluations += 1
-            if (tabu[r, p, g2] > it or tabu[r, q, g1] > it) and cost + d >= best_cost - 1e-9:
+            if _swap_is_tabu(tune, tabu, r, p, q, g1, g2, it) and cost + d >= best_cost - 1e-9:
                 continue
             best = _fold(best, d, r, p, q, g2)
         if s.size[r, g1] > lay.min_size[r, g1] and s.size[r, g2] < lay.max_size[r, g2]:
             d = move_delta(s, lay, rules, r, p, g2)
             evaluations += 1
-            if tabu[r, p, g2] > it and cost + d >= best_cost - 1e-9:
+            if _move_is_tabu(tune, tabu, s.group_of.shape[1], r, p, g2, it) and (
+                cost + d >= best_cost - 1e-9
+            ):
                 continue
             best = _fold(best, d, r, p, -1, g2)
     return best, evaluations
@@ -1032,10 +1067,9 @@ def search(s, lay, rules, tune, tabu, iterations, walk, best_group_of, best_maps
         if best.g >= 0:
             g1 = s.group_of[best.r, best.p]
             tenure = tune.tenure + np.random.randint(tune.tenure_spread)
-            tabu[best.r, best.p, g1] = it + tenure
+            _forbid(tune, tabu, n, best.r, best.p, best.q, g1, best.g, it + tenure)
             if best.q >= 0:
                 apply_swap(s, lay, rules, best.r, best.p, best.q)
-                tabu[best.r, best.q, best.g] = it + tenure
             else:
                 apply_move(s, lay, rules, best.r, best.p, best.g)
             cost += best.d

@@ -33,7 +33,7 @@ from allocator.strategies.base import (
     UnsupportedError,
     stopped,
 )
-from allocator.strategies.designs.fit import fitted_design
+from allocator.strategies.designs.fit import DesignStart, fitted_design
 from allocator.strategies.search import kernels
 from allocator.strategies.search.duties import hand_out_duties
 from allocator.strategies.search.greedy import greedy_start
@@ -51,6 +51,10 @@ DENSE_PAIRS_LIMIT = 6000
 
 TENURE = (4, 30)
 """A moved seat stays tabu for TENURE[0] + a random number below TENURE[1] steps."""
+
+SWAP_TENURE = (4, 97)
+"""A swap stays tabu for SWAP_TENURE[0] + a random number below SWAP_TENURE[1] steps (as in
+Dotú and Van Hentenryck's search: there are n² swaps per round to forbid, not n·g seats)."""
 
 STALL = 20
 """Steps without a new best, per participant, before returning to the best plan perturbed."""
@@ -380,13 +384,15 @@ def _start(
     shape: SearchLayout,
     seed: int,
     time_limit: float,
-    start: Assignment | None,
+    start: Assignment | DesignStart | None,
     designs: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Search-round seats and merge maps to start from, and what they come from: `start`,
     else a design (unless `designs` is off) or the greedy on days that reshuffle, else the
     grouping greedy."""
     weights = (_weight(problem, "same_organisation"), _weight(problem, "repeat_pairs"))
+    if isinstance(start, DesignStart):
+        return *compress(problem, shape, start.assignment.group), start.construction
     if start is not None:
         return *compress(problem, shape, start.group), "the plan given"
     if not shape.plain:
@@ -432,7 +438,7 @@ def prepare(problem: Problem, announce: Announce | None = None) -> None:
     shape = _layout(tiny)
     seats, maps = grouping_start(tiny, shape, 0, (1.0, 1.0))
     state = build_state(tiny, seats, maps, visitor_schedule(tiny, shape, 0, 1.0))
-    tune = kernels.Tuning(1, 1, 1, 1, 1, True)
+    tune = kernels.Tuning(1, 1, 1, 1, 1, True, False)
     tabu = np.zeros((*seats.shape, 2), dtype=np.int32)
     cost = state.cost()
     walk = kernels.Walk(0, cost, cost, 0)
@@ -453,6 +459,49 @@ def _improve_merges(
     return walk._replace(cost=cost, best_cost=cost, since_best=0)
 
 
+def repeats_alone(shape: SearchLayout, state: SearchState) -> bool:
+    """Is the search's cost repeated pairs alone (and rules), on rounds that all reshuffle:
+    a Social Golfer day, perhaps with pins, absences and lists?"""
+    rules = state.rules
+    return (
+        shape.plain
+        and bool((rules.org < 0).all())
+        and rules.codes.shape[0] == 0
+        and rules.pair_w.shape[0] == 1
+        and state.layout.hosts.shape[2] == 0
+    )
+
+
+def _tuning(
+    problem: Problem,
+    shape: SearchLayout,
+    state: SearchState,
+    whole: bool,
+    swap_tabu: bool | None = None,
+) -> kernels.Tuning:
+    """The search's parameters for this day. Unless `swap_tabu` says otherwise: the swap
+    tabu where every step weighs the whole neighbourhood of a day scored by repeats alone
+    (fewer repeats on golfer days in the neighbourhoods benchmark), the seat tabu elsewhere
+    (the Partner Day's search was measured with it)."""
+    swap = whole and (repeats_alone(shape, state) if swap_tabu is None else swap_tabu)
+    return kernels.Tuning(
+        tenure=SWAP_TENURE[0] if swap else TENURE[0],
+        tenure_spread=SWAP_TENURE[1] if swap else TENURE[1],
+        perturbation=int(max(2, problem.n * PERTURBATION)),
+        stall=max(200, STALL * problem.n),
+        candidate_groups=64,
+        whole_neighbourhood=whole,
+        swap_tabu=swap,
+    )
+
+
+def _tabu_list(state: SearchState, tune: kernels.Tuning) -> np.ndarray:
+    """The step at which each tabu entry expires (see `kernels.Tuning.swap_tabu`)."""
+    rounds, n = state.seats.group_of.shape
+    groups = max(1, int(state.layout.n_groups.max()))
+    return np.zeros((rounds, n, n + groups if tune.swap_tabu else groups), dtype=np.int32)
+
+
 def _next_chunk(steps: int, spent: float, left: float) -> int:
     """Steps for the next look at the clock: about CHUNK[1] seconds' worth at the speed just
     measured, never past the time left."""
@@ -468,6 +517,9 @@ class LocalSearch:
     name = "local"
     designs = True
     """Start from the design library's schedules where they apply."""
+    swap_tabu: bool | None = None
+    """Make the swaps taken tabu (True) or the seats left (False); None: by the day, see
+    `_tuning` (the neighbourhoods benchmark runs both)."""
 
     def prepare(self, problem: Problem, announce: Announce | None = None) -> None:
         prepare(problem, announce)
@@ -480,12 +532,13 @@ class LocalSearch:
         seed: int,
         progress: ProgressCallback | None = None,
         stop: Stop | None = None,
-        start: Assignment | None = None,
+        start: Assignment | DesignStart | None = None,
         frozen: np.ndarray | None = None,
         patience: float | None = None,
         give_up: float | None = None,
     ) -> Result:
-        """Search from `start` (a design or the greedy by default); seats marked in `frozen`
+        """Search from `start` (a design or the greedy by default; a caller's design keeps
+        its name in the result); seats marked in `frozen`
         (rounds × participants, on days that reshuffle) stay where `start` has them. With
         `patience`, stop once that many seconds bring no new best (for a caller with a
         better use of the time left). With `give_up`, stop after that many seconds if no
@@ -503,21 +556,13 @@ class LocalSearch:
         state = build_state(problem, seats, maps, visitors)
         if frozen is not None:
             state.layout.movable[:] &= ~frozen[[s.rounds[0] for s in shape.rounds]]
-        tune = kernels.Tuning(
-            tenure=TENURE[0],
-            tenure_spread=TENURE[1],
-            perturbation=int(max(2, problem.n * PERTURBATION)),
-            stall=max(200, STALL * problem.n),
-            candidate_groups=64,
-            whole_neighbourhood=problem.n * len(shape.roots()) <= WHOLE_NEIGHBOURHOOD_LIMIT,
-        )
+        whole = problem.n * len(shape.roots()) <= WHOLE_NEIGHBOURHOOD_LIMIT
+        tune = _tuning(problem, shape, state, whole, self.swap_tabu)
         kernels.seed_rng(seed)
         best, best_maps = state.seats.group_of.copy(), state.seats.maps.copy()
         cost = state.cost()
         walk = kernels.Walk(0, cost, cost, 0)
-        tabu = np.zeros(
-            (*state.seats.group_of.shape, max(1, state.layout.n_groups.max())), dtype=np.int32
-        )
+        tabu = _tabu_list(state, tune)
         evaluations, steps = 0, 1
         improved_at = now = time.perf_counter()
         moves = bool(state.layout.movable.any())
