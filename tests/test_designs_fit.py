@@ -161,3 +161,14 @@ def test_a_list_the_design_cannot_keep_still_gets_the_design() -> None:
     plan = design_start(problem, seed=0, budget=2.0)
     assert plan is not None and _repeats(plan.group) == 0
     assert _apart_meetings(problem, plan.group) == 2
+
+
+def test_fewer_design_rounds_leave_the_rest_to_the_greedy() -> None:
+    problem = _problem(social_golfer(9, 5, 10))  # the design has 9 rounds
+    full = fitted_design(problem, seed=0, budget=1.0)
+    fewer = fitted_design(problem, seed=0, budget=1.0, most_rounds=8)
+    assert full is not None and full.design_rounds == 9
+    assert full.construction.endswith("+ 1 greedy round")
+    assert fewer is not None and fewer.design_rounds == 8
+    assert fewer.construction.endswith("+ 2 greedy rounds")
+    assert _repeats(fewer.assignment.group[:8]) == 0

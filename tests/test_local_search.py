@@ -459,3 +459,13 @@ def test_either_tabu_list_finds_a_small_golfer_schedule(swap_tabu):
     problem = compile_problem(parse_instance(social_golfer(5, 3, 6)))
     result = search.solve(problem, time_limit=10, seed=0)
     assert result.search_cost == 0
+
+
+def test_past_the_design_the_search_also_starts_from_fewer_of_its_rounds():
+    # nine rounds of the transversal design plus a greedy tenth hold the search at 16
+    # repeats; from eight (two greedy rounds) it finds a 9-5-10 schedule with none, one
+    # round past the best known in ../shared's table
+    solution = solve(parse_instance(social_golfer(9, 5, 10)), "local", time_limit=20, seed=0)
+    assert solution.violations == []
+    assert solution.plan["metrics"]["repeat_pairs"] == 0
+    assert solution.result.construction.endswith("+ 2 greedy rounds")

@@ -29,6 +29,8 @@ class DesignStart:
 
     assignment: Assignment
     construction: str
+    design_rounds: int
+    """How many of the day's rounds come from the design (the rest are greedy)."""
 
 
 def design_start(problem: Problem, seed: int, budget: float) -> Assignment | None:
@@ -37,13 +39,17 @@ def design_start(problem: Problem, seed: int, budget: float) -> Assignment | Non
     return None if fitted is None else fitted.assignment
 
 
-def fitted_design(problem: Problem, seed: int, budget: float) -> DesignStart | None:
+def fitted_design(
+    problem: Problem, seed: int, budget: float, most_rounds: int | None = None
+) -> DesignStart | None:
     """On a day that reshuffles every round into the same number of groups and scores repeated
     meetings: the library's design for groups of ⌈people / groups⌉, with people placed on its
     points so that every pin, organisation cap and size bound holds, and people kept apart on
     points that meet as little as the placement search finds (none, where the design has such
     points: an apart pair on the two points of a group of an RGDD). None when no design
-    applies or no placement keeping those rules is found within `budget` seconds."""
+    applies or no placement keeping those rules is found within `budget` seconds. With
+    `most_rounds`, at most that many rounds come from the design: past the design's last
+    round, fewer design rounds can leave the search a better basin (see `LocalSearch`)."""
     shape = _shape(problem)
     if shape is None:
         return None
@@ -54,22 +60,22 @@ def fitted_design(problem: Problem, seed: int, budget: float) -> DesignStart | N
     if design is None:
         return None
     rng = np.random.default_rng(seed)
-    kept = min(rounds, len(design.rounds))
+    kept = min(rounds, len(design.rounds), most_rounds or rounds)
     chosen = np.arange(kept)
     while True:
         plan = _Fit(problem, design.rounds[chosen], groups).relabel(rng, deadline)
         if plan is not None:
             plan = _extended(problem, plan, kept, groups, rng)
         if plan is not None:
-            return DesignStart(plan, _name(design, rounds))
+            return DesignStart(plan, _name(design, rounds, kept), kept)
         if time.perf_counter() >= deadline:
             return None
         # another placement, on other rounds of the design when it has more than the day
         chosen = np.sort(rng.choice(len(design.rounds), kept, replace=False))
 
 
-def _name(design: Design, rounds: int) -> str:
-    extra = rounds - len(design.rounds)
+def _name(design: Design, rounds: int, kept: int) -> str:
+    extra = rounds - kept
     return design.name if extra <= 0 else f"{design.name} + {extra} greedy round{'s' * (extra > 1)}"
 
 
