@@ -586,12 +586,14 @@ class LocalSearch:
         patience: float | None = None,
         give_up: float | None = None,
     ) -> Result:
-        """Search from `start` (a design or the greedy by default; a caller's design keeps
-        its name in the result); seats marked in `frozen`
-        (rounds × participants, on days that reshuffle) stay where `start` has them. With
-        `patience`, stop once that many seconds bring no new best (for a caller with a
-        better use of the time left). With `give_up`, stop after that many seconds if no
-        plan keeps every rule yet (for a caller with another engine to try)."""
+        """Search from `start` (a design or the greedy by default, and past a design's last
+        round from fewer of its rounds too: each start in turn, with an equal share of the
+        time left; a caller's design keeps its name in the result); seats marked in
+        `frozen` (rounds × participants, on days that reshuffle) stay where `start` has
+        them. With `patience`, a start ends once that many seconds bring no new best, and
+        the solve with its last start (for a caller with a better use of the time left).
+        With `give_up`, stop after that many seconds if no plan keeps every rule yet (for a
+        caller with another engine to try)."""
         reasons = unsupported(problem)
         if reasons:
             raise UnsupportedError("the local search does not handle: " + ", ".join(reasons))
