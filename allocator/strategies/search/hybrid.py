@@ -33,7 +33,12 @@ from allocator.strategies.base import (
 from allocator.strategies.designs.fit import DesignStart, fitted_design
 from allocator.strategies.exact import moves
 from allocator.strategies.search.duties import hand_out_duties
-from allocator.strategies.search.local_search import LocalSearch, plan_cost, reaches_bound
+from allocator.strategies.search.local_search import (
+    LocalSearch,
+    design_budget,
+    plan_cost,
+    reaches_bound,
+)
 from allocator.strategies.search.local_search import unsupported as local_unsupported
 from allocator.strategies.search.repair import repair_start
 
@@ -69,7 +74,7 @@ def _design_keeping_apart(problem: Problem, seed: int, time_limit: float) -> Des
     elsewhere (the local search fits its own)."""
     if not problem.apart:
         return None
-    return fitted_design(problem, seed, min(2.0, time_limit / 10))
+    return fitted_design(problem, seed, design_budget(time_limit))
 
 
 def _keeps_every_seat(problem: Problem, plan: Assignment) -> bool:

@@ -420,6 +420,12 @@ leave (from 8, 7 and 6 design rounds: 8-5-9 at 19, 5 and 5 repeats; 9-5-10 from 
 7 at 16, 0 and 0; 10-5-10 best from all 9, at 15; measured at 6 s each)."""
 
 
+def design_budget(time_limit: float) -> float:
+    """Seconds a search of `time_limit` gives the design fit (it takes milliseconds on most
+    days; the budget caps the days whose pins or caps it cannot keep)."""
+    return min(2.0, time_limit / 10)
+
+
 def _starts(
     problem: Problem,
     shape: SearchLayout,
@@ -438,7 +444,7 @@ def _starts(
         return [_Start(*compress(problem, shape, start.group), "the plan given")]
     if not shape.plain:
         return [_Start(*grouping_start(problem, shape, seed, weights), "greedy over groupings")]
-    budget = min(2.0, time_limit / 10)
+    budget = design_budget(time_limit)
     design = fitted_design(problem, seed, budget) if designs else None
     if design is None:
         greedy = greedy_start(problem, seed, weights).group
@@ -551,6 +557,11 @@ def _tabu_list(state: SearchState, tune: kernels.Tuning) -> np.ndarray:
     return np.zeros((rounds, n, n + groups if tune.swap_tabu else groups), dtype=np.int32)
 
 
+def _penalised(problem: Problem, walked: _Walked, visitors: np.ndarray) -> bool:
+    """Does the walk's best plan break a rule the search owns?"""
+    return build_state(problem, walked.seats, walked.maps, visitors).penalised()
+
+
 def _next_chunk(steps: int, spent: float, left: float) -> int:
     """Steps for the next look at the clock: about CHUNK[1] seconds' worth at the speed just
     measured, never past the time left."""
@@ -623,8 +634,9 @@ class LocalSearch:
                 kept = walked
             if walked.final:
                 break
+            if limits.give_up_at is not None and not _penalised(problem, kept, visitors):
+                limits = replace(limits, give_up_at=None)  # a plan keeps every rule
         assert kept is not None
-        state = build_state(problem, kept.seats, kept.maps, visitors)
         seconds = time.perf_counter() - began
         stats = {
             "iterations": iterations,
@@ -633,7 +645,7 @@ class LocalSearch:
         }
         group = expand(problem, shape, kept.seats)
         plan = Assignment(group=group, visitor_group=visitors, duty=np.full_like(group, ABSENT))
-        found = not state.penalised() and hand_out_duties(problem, plan)
+        found = not _penalised(problem, kept, visitors) and hand_out_duties(problem, plan)
         return Result(
             self.name,
             seed,
@@ -672,8 +684,8 @@ class LocalSearch:
         improved_at = now = time.perf_counter()
         merges = len(shape.merge_roots) > 0
         final = not state.layout.movable.any()
-        while not final and now < until:
-            if walk.best_cost <= state.rules.target or stopped(limits.stop):
+        while not final and walk.best_cost > state.rules.target and now < until:
+            if stopped(limits.stop):
                 final = True
                 break
             before = walk.best_cost
